@@ -1,0 +1,66 @@
+// Package access decides who may do what in a vault: the operations that
+// access policies and RBAC grant, the caller a token names, and the denial
+// that becomes a 403. It is pure: no HTTP, no store.
+package access
+
+import "context"
+
+// Operation names one of the twelve secret operations, the unit that access
+// policies and RBAC grant.
+type Operation string
+
+// The secret operations of the Key Vault data plane.
+const (
+	OpSet          Operation = "set"
+	OpGet          Operation = "get"
+	OpUpdate       Operation = "update"
+	OpDelete       Operation = "delete"
+	OpGetDeleted   Operation = "getDeleted"
+	OpListDeleted  Operation = "listDeleted"
+	OpPurge        Operation = "purge"
+	OpRecover      Operation = "recover"
+	OpBackup       Operation = "backup"
+	OpRestore      Operation = "restore"
+	OpList         Operation = "list"
+	OpListVersions Operation = "listVersions"
+)
+
+// Operations lists every Operation, for tables and matrix tests.
+var Operations = []Operation{
+	OpSet, OpGet, OpUpdate, OpDelete, OpGetDeleted, OpListDeleted,
+	OpPurge, OpRecover, OpBackup, OpRestore, OpList, OpListVersions,
+}
+
+// Caller is who a validated bearer token says is calling.
+type Caller struct {
+	TenantID   string
+	ObjectID   string // oid
+	ClientID   string // appid / azp
+	ResourceID string // xms_mirid, empty when the token has none
+}
+
+// Authenticator validates bearer tokens. The vault API calls it for every
+// request that carries one; resource is what the vault API advertised in its
+// challenge for the requested host, which the token's audience must match
+// (https://vault.azure.net is always acceptable).
+//
+// A non-nil error means 401 Unauthorized; its Error() text is sent as the
+// error message and must be the service's own wording (AKV100xx: ...).
+type Authenticator interface {
+	Authenticate(ctx context.Context, bearer, resource string) (Caller, error)
+}
+
+// Authorizer decides whether caller may perform op on secret (empty for
+// operations on the whole vault, such as list) in the named vault. It
+// returns nil to allow, or the Denial that becomes a 403 response.
+type Authorizer interface {
+	Authorize(vault string, caller Caller, op Operation, secret string) *Denial
+}
+
+// Denial is a refused authorization: sent as 403 with code "Forbidden",
+// innererror code InnerCode ("AccessDenied" for access policies,
+// "ForbiddenByRbac" for RBAC) and Message.
+type Denial struct {
+	InnerCode string
+	Message   string
+}
