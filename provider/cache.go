@@ -1,0 +1,256 @@
+package provider
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"iter"
+	"maps"
+	"sync"
+	"time"
+)
+
+// Defaults applied by [NewCache] to zero [CacheOptions] fields.
+const (
+	DefaultCacheTTL        = 5 * time.Minute
+	DefaultCacheMaxEntries = 1024
+)
+
+// CacheOptions configures [NewCache]. The zero value (or nil) means defaults.
+type CacheOptions struct {
+	// TTL is how long a successful read is served from memory.
+	// Zero means DefaultCacheTTL.
+	TTL time.Duration
+	// NegativeTTL is how long a not-found answer is remembered. Zero (the
+	// default) means not-found is never cached, so a newly created secret is
+	// visible at once; set it when absent names are read in a hot loop.
+	NegativeTTL time.Duration
+	// MaxEntries bounds the number of cached (name, version) answers; the
+	// least recently used is evicted first. Zero means DefaultCacheMaxEntries.
+	MaxEntries int
+	// Now returns the current time; nil means time.Now. Tests inject a
+	// fake clock here.
+	Now func() time.Time
+}
+
+// Cache is a decorator that keeps recent GetSecret answers in memory.
+//
+// Only successes, and not-found answers when NegativeTTL is set, are cached.
+// Every other error (denied, unavailable, invalid, context) is returned to
+// the caller and forgotten: permissions can be granted and outages end, and
+// a cached failure would outlive its cause.
+//
+// Concurrent misses for the same (name, version) share one backend call.
+// That call runs detached from the first caller's cancellation and is
+// cancelled only when every caller waiting for it has given up, so one
+// impatient caller cannot fail the others. Each caller still returns as soon
+// as its own ctx is done.
+//
+// Listings are forwarded to the wrapped provider uncached. Cache is safe for
+// concurrent use.
+type Cache struct {
+	inner       SecretProvider
+	ttl         time.Duration
+	negativeTTL time.Duration
+	maxEntries  int
+	now         func() time.Time
+
+	mu      sync.Mutex
+	lru     *list.List // of *cacheEntry, most recently used at the front
+	entries map[cacheKey]*list.Element
+	flights map[cacheKey]*flight
+}
+
+type cacheKey struct{ name, version string }
+
+type cacheEntry struct {
+	key     cacheKey
+	secret  Secret
+	err     error // only ever a not-found error
+	expires time.Time
+}
+
+type flight struct {
+	done    chan struct{}
+	secret  Secret
+	err     error
+	waiters int
+	cancel  context.CancelFunc
+}
+
+// NewCache returns a caching decorator around p. opts may be nil.
+func NewCache(p SecretProvider, opts *CacheOptions) *Cache {
+	var o CacheOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.TTL <= 0 {
+		o.TTL = DefaultCacheTTL
+	}
+	if o.MaxEntries <= 0 {
+		o.MaxEntries = DefaultCacheMaxEntries
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Cache{
+		inner: p, ttl: o.TTL, negativeTTL: o.NegativeTTL, maxEntries: o.MaxEntries, now: o.Now,
+		lru: list.New(), entries: map[cacheKey]*list.Element{}, flights: map[cacheKey]*flight{},
+	}
+}
+
+// GetSecret implements [SecretProvider]: it answers from memory while the
+// cached answer is fresh and otherwise asks the wrapped provider.
+func (c *Cache) GetSecret(ctx context.Context, name, version string) (Secret, error) {
+	if err := ctx.Err(); err != nil {
+		return Secret{}, err
+	}
+	key := cacheKey{name, version}
+	c.mu.Lock()
+	if el, ok := c.entries[key]; ok {
+		e := el.Value.(*cacheEntry)
+		if c.now().Before(e.expires) {
+			c.lru.MoveToFront(el)
+			c.mu.Unlock()
+			return cloneSecret(e.secret), e.err
+		}
+		c.removeLocked(el)
+	}
+	f, ok := c.flights[key]
+	if ok {
+		f.waiters++
+	} else {
+		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &flight{done: make(chan struct{}), waiters: 1, cancel: cancel}
+		c.flights[key] = f
+		go c.fly(fctx, key, f)
+	}
+	c.mu.Unlock()
+
+	select {
+	case <-f.done:
+		return cloneSecret(f.secret), f.err
+	case <-ctx.Done():
+		c.mu.Lock()
+		f.waiters--
+		if f.waiters == 0 {
+			f.cancel()
+			if c.flights[key] == f {
+				delete(c.flights, key)
+			}
+		}
+		c.mu.Unlock()
+		return Secret{}, ctx.Err()
+	}
+}
+
+func (c *Cache) fly(ctx context.Context, key cacheKey, f *flight) {
+	s, err := c.inner.GetSecret(ctx, key.name, key.version)
+	f.cancel()
+	c.mu.Lock()
+	f.secret, f.err = s, err
+	if c.flights[key] == f {
+		delete(c.flights, key)
+	}
+	switch {
+	case err == nil:
+		c.storeLocked(key, s, nil, c.ttl)
+	case c.negativeTTL > 0 && errors.Is(err, ErrNotFound):
+		c.storeLocked(key, Secret{}, err, c.negativeTTL)
+	}
+	c.mu.Unlock()
+	close(f.done)
+}
+
+func (c *Cache) storeLocked(key cacheKey, s Secret, err error, ttl time.Duration) {
+	if el, ok := c.entries[key]; ok {
+		c.removeLocked(el)
+	}
+	e := &cacheEntry{key: key, secret: cloneSecret(s), err: err, expires: c.now().Add(ttl)}
+	c.entries[key] = c.lru.PushFront(e)
+	for c.lru.Len() > c.maxEntries {
+		c.removeLocked(c.lru.Back())
+	}
+}
+
+func (c *Cache) removeLocked(el *list.Element) {
+	delete(c.entries, el.Value.(*cacheEntry).key)
+	c.lru.Remove(el)
+}
+
+// Len returns the number of cached answers, fresh or not yet evicted.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.Len()
+}
+
+// Invalidate forgets every cached version of the secret called name, so the
+// next read goes to the wrapped provider. Reads already in flight are not
+// affected.
+func (c *Cache) Invalidate(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for key, el := range c.entries {
+		if key.name == name {
+			c.removeLocked(el)
+		}
+	}
+}
+
+// Capabilities implements [CapabilityReporter]: listings as the wrapped
+// provider has them; bulk reads and Close always.
+func (c *Cache) Capabilities() Capabilities {
+	inner := CapabilitiesOf(c.inner)
+	return Capabilities{List: inner.List, ListVersions: inner.ListVersions, GetMany: true, Close: true}
+}
+
+// ListSecrets forwards to the wrapped provider's [Lister], uncached, or
+// yields an errors.ErrUnsupported error if it has none.
+func (c *Cache) ListSecrets(ctx context.Context) iter.Seq2[Metadata, error] {
+	if l, ok := c.inner.(Lister); ok && CapabilitiesOf(c.inner).List {
+		return l.ListSecrets(ctx)
+	}
+	return yieldError(&Error{Provider: "cache", Op: "list", Err: errors.ErrUnsupported})
+}
+
+// ListSecretVersions forwards to the wrapped provider's [VersionLister],
+// uncached, or yields an errors.ErrUnsupported error if it has none.
+func (c *Cache) ListSecretVersions(ctx context.Context, name string) iter.Seq2[Metadata, error] {
+	if l, ok := c.inner.(VersionLister); ok && CapabilitiesOf(c.inner).ListVersions {
+		return l.ListSecretVersions(ctx, name)
+	}
+	return yieldError(&Error{Provider: "cache", Op: "list versions", Name: name, Err: errors.ErrUnsupported})
+}
+
+// GetSecrets implements [BulkGetter] through the cache, one name at a time.
+func (c *Cache) GetSecrets(ctx context.Context, names []string) ([]Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	results := make([]Result, len(names))
+	for i, name := range names {
+		s, err := c.GetSecret(ctx, name, "")
+		results[i] = Result{Name: name, Secret: s, Err: err}
+	}
+	return results, nil
+}
+
+// Close drops every cached answer and closes the wrapped provider if it has
+// that ability.
+func (c *Cache) Close() error {
+	c.mu.Lock()
+	c.lru.Init()
+	clear(c.entries)
+	c.mu.Unlock()
+	return Close(c.inner)
+}
+
+func cloneSecret(s Secret) Secret {
+	s.Tags = maps.Clone(s.Tags)
+	return s
+}
+
+func yieldError(err error) iter.Seq2[Metadata, error] {
+	return func(yield func(Metadata, error) bool) { yield(Metadata{}, err) }
+}

@@ -1,0 +1,68 @@
+package provider
+
+import (
+	"fmt"
+	"log/slog"
+)
+
+// Redacted is what every formatting, encoding and logging path prints in
+// place of a [Value]'s plaintext.
+const Redacted = "[REDACTED]"
+
+// Value holds a secret's plaintext and refuses to show it anywhere but
+// [Value.Reveal]: fmt (every verb and flag), encoding/json, encoding.TextMarshaler
+// users and log/slog all see [Redacted]. The zero Value is the empty value.
+//
+// The plaintext lives behind a pointer so that even reflection-based printers
+// that bypass the methods (for example fmt on a struct with an unexported
+// Value field) show an address, not the bytes. A Value is immutable and safe
+// to copy and share between goroutines.
+type Value struct {
+	p *plaintext
+}
+
+type plaintext struct {
+	s string
+}
+
+// NewValue returns a Value holding s. Any bytes are allowed, including NUL and
+// invalid UTF-8.
+func NewValue(s string) Value {
+	if s == "" {
+		return Value{}
+	}
+	return Value{p: &plaintext{s: s}}
+}
+
+// Reveal returns the plaintext. It is the only way to obtain it; call it as
+// late as possible and never pass its result to a logger or an error.
+func (v Value) Reveal() string {
+	if v.p == nil {
+		return ""
+	}
+	return v.p.s
+}
+
+// Len returns the plaintext's length in bytes, which is not considered secret.
+func (v Value) Len() int { return len(v.Reveal()) }
+
+// Equal reports whether v and w hold the same plaintext, without revealing it.
+func (v Value) Equal(w Value) bool { return v.Reveal() == w.Reveal() }
+
+// String returns [Redacted].
+func (v Value) String() string { return Redacted }
+
+// GoString returns [Redacted], so %#v does not show the plaintext.
+func (v Value) GoString() string { return Redacted }
+
+// Format writes [Redacted] for every verb and flag, including %x and %q.
+func (v Value) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(Redacted)) }
+
+// MarshalJSON encodes [Redacted] as a JSON string.
+func (v Value) MarshalJSON() ([]byte, error) { return []byte(`"` + Redacted + `"`), nil }
+
+// MarshalText returns [Redacted]; text-based encoders (YAML, XML, JSON map keys) use it.
+func (v Value) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
+
+// LogValue makes log/slog record [Redacted].
+func (v Value) LogValue() slog.Value { return slog.StringValue(Redacted) }
