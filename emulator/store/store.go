@@ -123,7 +123,9 @@ type Mutation func(current Record, exists bool) (*Record, error)
 
 // Store is the emulator's state. Vaults are independent namespaces named
 // by the vault name; names within a vault compare case-insensitively.
-// All methods are safe for concurrent use.
+// All methods are safe for concurrent use. Methods that take a context
+// return its error without doing anything when it is already done; they do
+// not abandon a write half-way.
 type Store interface {
 	// Get returns a copy of the record for name, or ErrNotFound.
 	Get(ctx context.Context, vault, name string) (Record, error)
@@ -132,18 +134,22 @@ type Store interface {
 	// Updates of the same record are serialised. When Update returns nil
 	// the change is durable to the degree the implementation promises
 	// (Bolt: synced to disk). It returns the record as written (zero and
-	// false when removed).
+	// false when removed). The Mutation runs while the store is locked, so
+	// it must not call the store itself. Removing a record that does not
+	// exist is not an error.
 	Update(ctx context.Context, vault, name string, m Mutation) (Record, bool, error)
 
 	// List returns up to limit records of a vault whose Key is greater than
-	// after, in ascending Key order, active and deleted alike (the caller
-	// filters). after == "" starts at the beginning. The result being
-	// shorter than limit means the listing is complete.
+	// Key(after), in ascending Key order, active and deleted alike (the
+	// caller filters). after == "" starts at the beginning; limit <= 0
+	// means no limit. The result being shorter than limit means the
+	// listing is complete. A vault that holds nothing lists as empty.
 	List(ctx context.Context, vault, after string, limit int) ([]Record, error)
 
 	// Reset removes every record of every vault.
 	Reset(ctx context.Context) error
 
-	// Close releases the store. Further calls return ErrClosed.
+	// Close releases the store. Further calls of the other methods return
+	// ErrClosed; a second Close returns nil.
 	Close() error
 }
