@@ -1,0 +1,280 @@
+package token
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/secretkit/secretkit/emulator/access"
+	"github.com/secretkit/secretkit/emulator/clock"
+)
+
+// DefaultLifetime is the lifetime of an access token when Issuer.Lifetime is
+// zero; managed-identity tokens from Entra live about a day.
+const DefaultLifetime = 24 * time.Hour
+
+// Skew is how far the validator lets exp and nbf miss the emulator clock,
+// the same five minutes Microsoft's token validation libraries allow, so a
+// client whose clock differs slightly from the emulator's is not refused.
+const Skew = 5 * time.Minute
+
+// VaultAudience is the audience Key Vault always accepts.
+const VaultAudience = "https://vault.azure.net"
+
+// IssuerURL is the iss claim of tokens for tenant: the v1 Entra issuer that
+// managed-identity tokens carry.
+func IssuerURL(tenant string) string { return "https://sts.windows.net/" + tenant + "/" }
+
+// Subject is the identity a token is issued to.
+type Subject struct {
+	ObjectID   string // oid and sub
+	ClientID   string // appid and azp
+	ResourceID string // xms_mirid; empty for identities that are not managed identities
+}
+
+// Issuer mints access tokens. Key, Tenant and Clock are required; the fields
+// must not change while Issue may run.
+type Issuer struct {
+	Key      *Key
+	Tenant   string
+	Clock    clock.Clock
+	Lifetime time.Duration // 0 means DefaultLifetime
+}
+
+// accessClaims is the payload of an issued token: the claims Entra puts in
+// a managed identity's v1 access token.
+type accessClaims struct {
+	Audience     string `json:"aud"`
+	Issuer       string `json:"iss"`
+	IssuedAt     int64  `json:"iat"`
+	NotBefore    int64  `json:"nbf"`
+	ExpiresAt    int64  `json:"exp"`
+	AppID        string `json:"appid"`
+	AppIDACR     string `json:"appidacr"`
+	AuthorizedBy string `json:"azp"`
+	IdentityProv string `json:"idp"`
+	IdentityType string `json:"idtyp"`
+	ObjectID     string `json:"oid"`
+	Subject      string `json:"sub"`
+	TenantID     string `json:"tid"`
+	UniqueID     string `json:"uti"`
+	Version      string `json:"ver"`
+	ResourceID   string `json:"xms_mirid,omitempty"`
+}
+
+// Issue returns a signed access token naming sub for audience, and the time
+// it expires (whole seconds, as carried in exp). audience is used as given:
+// callers strip any "/.default" scope suffix first.
+func (i *Issuer) Issue(sub Subject, audience string) (raw string, expiresOn time.Time, err error) {
+	if i.Key == nil || i.Clock == nil || i.Tenant == "" {
+		return "", time.Time{}, errors.New("token: Issuer needs Key, Clock and Tenant")
+	}
+	if audience == "" {
+		return "", time.Time{}, errors.New("token: empty audience")
+	}
+	lifetime := i.Lifetime
+	if lifetime <= 0 {
+		lifetime = DefaultLifetime
+	}
+	now := i.Clock.Now().Truncate(time.Second)
+	expiresOn = now.Add(lifetime)
+	claims := accessClaims{
+		Audience:     audience,
+		Issuer:       IssuerURL(i.Tenant),
+		IssuedAt:     now.Unix(),
+		NotBefore:    now.Unix(),
+		ExpiresAt:    expiresOn.Unix(),
+		AppID:        sub.ClientID,
+		AppIDACR:     "2", // 2 = authenticated by a managed identity / federated credential, not a secret
+		AuthorizedBy: sub.ClientID,
+		IdentityProv: IssuerURL(i.Tenant),
+		IdentityType: "app",
+		ObjectID:     sub.ObjectID,
+		Subject:      sub.ObjectID,
+		TenantID:     i.Tenant,
+		UniqueID:     uniqueID(),
+		Version:      "1.0",
+		ResourceID:   sub.ResourceID,
+	}
+	raw, err = i.Key.Sign(claims)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return raw, expiresOn, nil
+}
+
+func uniqueID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return b64(b[:])
+}
+
+// Claims are the validated contents of an access token.
+type Claims struct {
+	Audience     string
+	Issuer       string
+	TenantID     string
+	ObjectID     string
+	Subject      string
+	AppID        string // appid, falling back to azp
+	ResourceID   string // xms_mirid
+	IdentityType string
+	IssuedAt     time.Time
+	NotBefore    time.Time
+	ExpiresAt    time.Time
+}
+
+// Validator checks bearer tokens presented to the vault. Key, Tenant and
+// Clock are required and must not change while Validate may run.
+type Validator struct {
+	Key    *Key
+	Tenant string
+	Clock  clock.Clock
+}
+
+// wireClaims decodes the claims Validate inspects; pointers tell an absent
+// claim from a zero one.
+type wireClaims struct {
+	Audience     json.RawMessage `json:"aud"`
+	Issuer       *string         `json:"iss"`
+	TenantID     string          `json:"tid"`
+	ObjectID     string          `json:"oid"`
+	Subject      string          `json:"sub"`
+	AppID        string          `json:"appid"`
+	AuthorizedBy string          `json:"azp"`
+	ResourceID   string          `json:"xms_mirid"`
+	IdentityType string          `json:"idtyp"`
+	IssuedAt     *int64          `json:"iat"`
+	NotBefore    *int64          `json:"nbf"`
+	ExpiresAt    *int64          `json:"exp"`
+}
+
+// Validate checks raw (the token alone, without a "Bearer " prefix) and
+// returns its claims. audiences are the accepted aud values; with none,
+// only VaultAudience is accepted. An audience matches with or without one
+// trailing slash.
+//
+// Checks, in order: structure and signature (see Key.Verify), presence of
+// iss, aud and exp, issuer https://sts.windows.net/{Tenant}/, tid equal to
+// Tenant when present, audience, then exp and nbf against Clock with Skew
+// allowed either way. Every failure is an *Error whose Error() is Key
+// Vault's 401 message.
+func (v *Validator) Validate(raw string, audiences ...string) (Claims, error) {
+	if raw == "" {
+		return Claims{}, missing()
+	}
+	payload, err := v.Key.Verify(raw)
+	if err != nil {
+		return Claims{}, err
+	}
+	var w wireClaims
+	if err := json.Unmarshal(payload, &w); err != nil {
+		return Claims{}, malformed()
+	}
+	if w.Issuer == nil || w.ExpiresAt == nil || len(w.Audience) == 0 {
+		return Claims{}, malformed()
+	}
+	wantIssuer := IssuerURL(v.Tenant)
+	if *w.Issuer != wantIssuer {
+		return Claims{}, invalidIssuer(wantIssuer, *w.Issuer)
+	}
+	if w.TenantID != "" && w.TenantID != v.Tenant {
+		// A token whose tid disagrees with its iss is not one Entra would
+		// issue; report it as the issuer the tid implies.
+		return Claims{}, invalidIssuer(wantIssuer, IssuerURL(w.TenantID))
+	}
+	aud, err := audienceOf(w.Audience)
+	if err != nil {
+		return Claims{}, malformed()
+	}
+	if len(audiences) == 0 {
+		audiences = []string{VaultAudience}
+	}
+	if !audienceAccepted(aud, audiences) {
+		return Claims{}, invalidAudience(audiences[0], strings.Join(aud, ", "))
+	}
+	now := v.Clock.Now()
+	exp := time.Unix(*w.ExpiresAt, 0).UTC()
+	if now.After(exp.Add(Skew)) {
+		return Claims{}, expired()
+	}
+	c := Claims{
+		Audience:     aud[0],
+		Issuer:       *w.Issuer,
+		TenantID:     w.TenantID,
+		ObjectID:     w.ObjectID,
+		Subject:      w.Subject,
+		AppID:        w.AppID,
+		ResourceID:   w.ResourceID,
+		IdentityType: w.IdentityType,
+		ExpiresAt:    exp,
+	}
+	if c.TenantID == "" {
+		c.TenantID = v.Tenant
+	}
+	if c.AppID == "" {
+		c.AppID = w.AuthorizedBy
+	}
+	if w.NotBefore != nil {
+		c.NotBefore = time.Unix(*w.NotBefore, 0).UTC()
+		if now.Add(Skew).Before(c.NotBefore) {
+			return Claims{}, notYetValid()
+		}
+	}
+	if w.IssuedAt != nil {
+		c.IssuedAt = time.Unix(*w.IssuedAt, 0).UTC()
+	}
+	return c, nil
+}
+
+// audienceOf accepts aud as a string or an array of strings (RFC 7519).
+func audienceOf(raw json.RawMessage) ([]string, error) {
+	var one string
+	if err := json.Unmarshal(raw, &one); err == nil {
+		return []string{one}, nil
+	}
+	var many []string
+	if err := json.Unmarshal(raw, &many); err != nil || len(many) == 0 {
+		return nil, fmt.Errorf("aud is neither a string nor a non-empty array")
+	}
+	return many, nil
+}
+
+func audienceAccepted(have, accepted []string) bool {
+	for _, h := range have {
+		for _, a := range accepted {
+			if a != "" && strings.TrimSuffix(h, "/") == strings.TrimSuffix(a, "/") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Authenticate implements access.Authenticator. bearer is the token, with or
+// without the "Bearer " scheme prefix; resource is the resource the vault
+// advertised in its challenge, accepted as an audience alongside
+// VaultAudience. ctx is unused: validation is local and does not block.
+func (v *Validator) Authenticate(_ context.Context, bearer, resource string) (access.Caller, error) {
+	raw := strings.TrimSpace(bearer)
+	if scheme, rest, ok := strings.Cut(raw, " "); ok && strings.EqualFold(scheme, "bearer") {
+		raw = strings.TrimSpace(rest)
+	} else if strings.EqualFold(raw, "bearer") {
+		raw = "" // the scheme with no token after it
+	}
+	audiences := []string{VaultAudience}
+	if resource != "" && resource != VaultAudience {
+		audiences = append(audiences, resource)
+	}
+	c, err := v.Validate(raw, audiences...)
+	if err != nil {
+		return access.Caller{}, err
+	}
+	return access.Caller{TenantID: c.TenantID, ObjectID: c.ObjectID, ClientID: c.AppID, ResourceID: c.ResourceID}, nil
+}
+
+var _ access.Authenticator = (*Validator)(nil)
