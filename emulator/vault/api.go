@@ -1,0 +1,386 @@
+// Package vault is the emulator's Azure Key Vault secrets data plane: an
+// http.Handler that answers the twelve secret operations with the service's
+// wire shapes, status codes, error codes and authentication challenge, so
+// the unmodified Azure SDKs run against it.
+//
+// The HTTP layer (this file, routes.go, wire.go) resolves the vault from the
+// Host header, authenticates, checks the api-version, routes, authorizes and
+// maps results to the wire; the secret rules (secrets.go) apply soft delete,
+// versions and validation over a store.Store.
+//
+// Vaults are addressed by host: {name}.vault.azure.net and {name}.localhost
+// (any port) select vault {name}; any other host (localhost, an IP address,
+// a container name) selects the default vault, the first of Options.Vaults.
+// A {name} that is not configured is created on first use with the default
+// settings (90 days retention, no purge protection).
+package vault
+
+import (
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/secretkit/secretkit/emulator/access"
+	"github.com/secretkit/secretkit/emulator/clock"
+	"github.com/secretkit/secretkit/emulator/store"
+)
+
+// Settings configures one vault.
+type Settings struct {
+	// Name is the vault name (case-insensitive; stored lowercase).
+	Name string
+	// RetentionDays is the soft-delete retention, 7–90; 0 means 90.
+	RetentionDays int
+	// PurgeProtection refuses purges: deleted secrets leave only when
+	// their retention has passed.
+	PurgeProtection bool
+}
+
+// Options configures an API. Store is required; every other field has a
+// default.
+type Options struct {
+	Store store.Store
+	// Clock is read for every timestamp and purge decision; nil is the
+	// wall clock.
+	Clock clock.Clock
+	// Tenant goes into the challenge's authorization URL; empty means
+	// DefaultTenant (an empty tenant makes the Go SDK re-challenge on
+	// every request).
+	Tenant string
+	// Vaults: the first is the default vault; empty means one vault
+	// named DefaultVault.
+	Vaults []Settings
+	// Authenticator validates bearer tokens; nil accepts any non-empty
+	// token as the zero Caller.
+	Authenticator access.Authenticator
+	// Authorizer decides each operation; nil allows everything.
+	Authorizer access.Authorizer
+	// BackupKey (32 bytes) seals backup blobs so that only an emulator
+	// holding the same key restores them; nil is a random key per API.
+	BackupKey []byte
+	// Logger receives one line per request (method, path, vault,
+	// operation, status); never values or bodies. nil discards.
+	Logger *slog.Logger
+}
+
+// DefaultVault names the only vault when Options.Vaults is empty.
+const DefaultVault = "emulator"
+
+// DefaultTenant is the tenant advertised when Options.Tenant is empty.
+const DefaultTenant = "common"
+
+// ServiceVersion is sent as x-ms-keyvault-service-version.
+const ServiceVersion = "1.9.0.0-secretkit"
+
+// maxBodyBytes bounds request bodies; larger ones get 413 without being
+// read. A 25 KB value, 15 tags of 512+512 characters and JSON escaping fit
+// well below it.
+const maxBodyBytes = 1 << 20
+
+// latestAPIVersion is what the unknown-version error recommends.
+const latestAPIVersion = "2026-04-01"
+
+// apiVersions are the accepted api-version values: every published stable
+// version, the current preview, and the previews older SDK releases sent.
+var apiVersions = map[string]bool{
+	"7.0": true, "7.1": true, "7.2": true, "7.3": true, "7.4": true, "7.5": true, "7.6": true,
+	"2025-07-01": true, "2026-04-01": true, "2026-07-01-preview": true,
+	// unconfirmed: the preview versions of the 7.x line are still accepted.
+	"7.3-preview": true, "7.4-preview.1": true, "7.5-preview.1": true, "7.6-preview.1": true, "7.6-preview.2": true,
+}
+
+// API serves the Key Vault secrets REST API. Create it with New; it is safe
+// for concurrent use.
+type API struct {
+	rules         *secretRules
+	tenant        string
+	authenticator access.Authenticator
+	authorizer    access.Authorizer
+	log           *slog.Logger
+
+	mu           sync.Mutex
+	vaults       map[string]policy // by lowercase name
+	defaultVault string
+}
+
+// New validates opts and returns an API.
+func New(opts Options) (*API, error) {
+	if opts.Store == nil {
+		return nil, fmt.Errorf("vault: Options.Store is required")
+	}
+	a := &API{
+		tenant: opts.Tenant, authenticator: opts.Authenticator, authorizer: opts.Authorizer,
+		log: opts.Logger, vaults: map[string]policy{},
+	}
+	if a.tenant == "" {
+		a.tenant = DefaultTenant
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	clk := opts.Clock
+	if clk == nil {
+		clk = &clock.Adjustable{}
+	}
+	sealer, err := newBackupSealer(opts.BackupKey)
+	if err != nil {
+		return nil, err
+	}
+	a.rules = &secretRules{store: opts.Store, clock: clk, sealer: sealer}
+	settings := opts.Vaults
+	if len(settings) == 0 {
+		settings = []Settings{{Name: DefaultVault}}
+	}
+	for i, s := range settings {
+		name := strings.ToLower(s.Name)
+		if !vaultNamePattern.MatchString(name) {
+			return nil, fmt.Errorf("vault: Vaults[%d]: invalid vault name %q", i, s.Name)
+		}
+		if _, dup := a.vaults[name]; dup {
+			return nil, fmt.Errorf("vault: Vaults[%d]: duplicate vault name %q", i, s.Name)
+		}
+		days := s.RetentionDays
+		if days == 0 {
+			days = defaultRetention
+		}
+		if days < minRetention || days > defaultRetention {
+			return nil, fmt.Errorf("vault: Vaults[%d]: RetentionDays must be 7–90, got %d", i, s.RetentionDays)
+		}
+		a.vaults[name] = policy{name: name, retentionDays: days, purgeProtection: s.PurgeProtection}
+		if i == 0 {
+			a.defaultVault = name
+		}
+	}
+	return a, nil
+}
+
+// vaultNamePattern accepts DNS labels; real vault names (3–24 characters)
+// are a subset.
+var vaultNamePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// vault returns the policy of the named vault, creating an unconfigured
+// one with default settings.
+func (a *API) vault(name string) policy {
+	name = strings.ToLower(name)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p, ok := a.vaults[name]
+	if !ok {
+		p = policy{name: name, retentionDays: defaultRetention}
+		a.vaults[name] = p
+	}
+	return p
+}
+
+// resolveHost picks the vault for a Host header and the resource the
+// challenge advertises for it.
+func (a *API) resolveHost(host string) (policy, string) {
+	u := url.URL{Host: host}
+	hostname, port := strings.ToLower(u.Hostname()), u.Port()
+	if label, ok := strings.CutSuffix(hostname, ".vault.azure.net"); ok && vaultNamePattern.MatchString(label) {
+		return a.vault(label), "https://vault.azure.net"
+	}
+	if label, ok := strings.CutSuffix(hostname, ".localhost"); ok && vaultNamePattern.MatchString(label) {
+		resource := "https://localhost"
+		if port != "" {
+			resource += ":" + port
+		}
+		return a.vault(label), resource
+	}
+	return a.vault(a.defaultVault), "https://vault.azure.net"
+}
+
+// parseQuery decodes keys as well as values: the JS SDK sends
+// api%2Dversion=... .
+func parseQuery(raw string) url.Values {
+	q := url.Values{}
+	for pair := range strings.SplitSeq(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err1 := url.QueryUnescape(k)
+		val, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		q.Add(key, val)
+	}
+	return q
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// statusRecorder remembers the status for the request log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// request is one request in flight.
+type request struct {
+	r       *http.Request
+	w       http.ResponseWriter
+	policy  policy
+	view    wireView
+	query   url.Values
+	route   route
+	version string
+}
+
+// ServeHTTP answers one request in the service's order: vault from Host,
+// bearer token (401 + challenge), api-version, route and name, authorization
+// (403), body, store, response.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	h := rec.Header()
+	h.Set("x-ms-request-id", newRequestID())
+	if id := r.Header.Get("x-ms-client-request-id"); id != "" {
+		h.Set("x-ms-client-request-id", id)
+	}
+	h.Set("x-ms-keyvault-service-version", ServiceVersion)
+	h.Set("Cache-Control", "no-cache")
+
+	p, resource := a.resolveHost(r.Host)
+	req := &request{r: r, w: rec, policy: p, view: wireView{base: "https://" + r.Host, policy: p}}
+	defer func() {
+		a.log.LogAttrs(r.Context(), slog.LevelInfo, "vault request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("vault", p.name), slog.String("op", string(req.route.op)),
+			slog.Int("status", rec.status))
+	}()
+
+	caller, ok := a.authenticate(req, resource)
+	if !ok {
+		return
+	}
+	req.query = parseQuery(r.URL.RawQuery)
+	req.version = req.query.Get("api-version")
+	if req.version == "" {
+		// unconfirmed: the service's wording for a missing api-version.
+		a.fail(req, badParameter("The api-version query parameter (?api-version=) is required for all requests."))
+		return
+	}
+	if !apiVersions[req.version] {
+		a.fail(req, badParameter(fmt.Sprintf("The specified version (%s) is not recognized. Consider using the latest supported version (%s).", req.version, latestAPIVersion)))
+		return
+	}
+	rt, miss := matchRoute(r.Method, r.URL.Path)
+	if miss != nil {
+		h.Set("Allow", strings.Join(miss.allow, ", "))
+		// unconfirmed: the status; the code and wording are the service's
+		// answer to a method an operation does not support.
+		a.fail(req, httpFailure{status: http.StatusMethodNotAllowed, code: "BadParameter",
+			message: fmt.Sprintf("Method %s does not allow operation '%s'", r.Method, miss.operation)})
+		return
+	}
+	if rt.op == "" {
+		// unconfirmed: wording of the service's 404 for an unknown path.
+		a.fail(req, httpFailure{status: http.StatusNotFound, code: "NotFound",
+			message: "The requested resource was not found."})
+		return
+	}
+	req.route = rt
+	if rt.op != access.OpList && rt.op != access.OpListDeleted && rt.op != access.OpRestore && !validSecretName(rt.name) {
+		a.fail(req, badParameter("The request URI contains an invalid name: "+rt.name))
+		return
+	}
+	if a.authorizer != nil {
+		if d := a.authorizer.Authorize(p.name, caller, rt.op, rt.name); d != nil {
+			a.fail(req, httpFailure{status: http.StatusForbidden, code: "Forbidden", inner: d.InnerCode, message: d.Message})
+			return
+		}
+	}
+	a.dispatch(req)
+}
+
+// authenticate answers 401 with the challenge unless the request carries a
+// bearer token the Authenticator accepts. It runs before the body is read:
+// the SDKs' first request is deliberately unauthenticated and body-less.
+func (a *API) authenticate(req *request, resource string) (access.Caller, bool) {
+	challenge := fmt.Sprintf(`Bearer authorization="https://login.microsoftonline.com/%s", resource="%s"`, a.tenant, resource)
+	scheme, token, _ := strings.Cut(req.r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	if !strings.EqualFold(scheme, "Bearer") || token == "" {
+		req.w.Header().Set("WWW-Authenticate", challenge)
+		a.fail(req, httpFailure{status: http.StatusUnauthorized, code: "Unauthorized",
+			message: "AKV10000: Request is missing a Bearer or PoP token."})
+		return access.Caller{}, false
+	}
+	if a.authenticator == nil {
+		return access.Caller{}, true
+	}
+	caller, err := a.authenticator.Authenticate(req.r.Context(), token, resource)
+	if err != nil {
+		req.w.Header().Set("WWW-Authenticate", challenge)
+		a.fail(req, httpFailure{status: http.StatusUnauthorized, code: "Unauthorized", message: err.Error()})
+		return access.Caller{}, false
+	}
+	return caller, true
+}
+
+func (a *API) fail(req *request, f httpFailure) {
+	if f.status == http.StatusInternalServerError {
+		a.log.LogAttrs(req.r.Context(), slog.LevelError, "vault internal error",
+			slog.String("path", req.r.URL.Path))
+	}
+	writeJSON(req.w, f.status, f.body())
+}
+
+func (a *API) failErr(req *request, err error) {
+	if _, ok := err.(*ruleError); !ok {
+		// Store errors may name internals but never carry values.
+		a.log.LogAttrs(req.r.Context(), slog.LevelError, "vault store error",
+			slog.String("path", req.r.URL.Path), slog.String("error", err.Error()))
+	}
+	writeJSON(req.w, failureOf(err).status, failureOf(err).body())
+}
+
+// unconfirmed: the service's wording for a body that is not valid JSON.
+const msgBadJSON = "The request body is not valid JSON."
+
+// readBody decodes a JSON body into v, refusing oversized bodies (413)
+// before reading them and malformed JSON (400).
+func (a *API) readBody(req *request, v any) bool {
+	if req.r.ContentLength > maxBodyBytes {
+		a.fail(req, tooLarge())
+		return false
+	}
+	data, err := io.ReadAll(io.LimitReader(req.r.Body, maxBodyBytes+1))
+	if err != nil {
+		a.fail(req, badParameter(msgBadJSON))
+		return false
+	}
+	if len(data) > maxBodyBytes {
+		a.fail(req, tooLarge())
+		return false
+	}
+	if err := jsonUnmarshal(data, v); err != nil {
+		a.fail(req, badParameter(msgBadJSON))
+		return false
+	}
+	return true
+}
+
+// unconfirmed: code and wording for an oversized request body.
+func tooLarge() httpFailure {
+	return httpFailure{status: http.StatusRequestEntityTooLarge, code: "RequestEntityTooLarge",
+		message: fmt.Sprintf("The request body exceeds the maximum of %d bytes.", maxBodyBytes)}
+}

@@ -1,0 +1,217 @@
+package vault
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/secretkit/secretkit/emulator/access"
+)
+
+func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// dispatch runs the matched operation; authentication, api-version, name
+// and authorization have been checked.
+func (a *API) dispatch(req *request) {
+	ctx := req.r.Context()
+	p, rt, view := req.policy, req.route, req.view
+	switch rt.op {
+	case access.OpSet:
+		var in wireSetIn
+		if !a.readBody(req, &in) {
+			return
+		}
+		if in.Value == nil {
+			a.fail(req, badParameter(msgValueRequired))
+			return
+		}
+		ns := newSecret{Value: *in.Value, ContentType: in.ContentType, Tags: in.Tags, Enabled: true}
+		if at := in.Attributes; at != nil {
+			if at.Enabled != nil {
+				ns.Enabled = *at.Enabled
+			}
+			ns.NotBefore, ns.Expires = timePtr(at.NotBefore), timePtr(at.Expires)
+		}
+		rec, v, err := a.rules.set(ctx, p, rt.name, ns)
+		if err != nil {
+			a.failErr(req, err)
+			return
+		}
+		writeJSON(req.w, http.StatusOK, view.bundle(rec, v, true))
+
+	case access.OpGet:
+		rec, v, err := a.rules.get(ctx, p, rt.name, rt.version)
+		if err != nil {
+			a.failErr(req, err)
+			return
+		}
+		writeJSON(req.w, http.StatusOK, view.bundle(rec, v, true))
+
+	case access.OpUpdate:
+		var in wireUpdateIn
+		if !a.readBody(req, &in) {
+			return
+		}
+		patch := propertyPatch{ContentType: in.ContentType}
+		if in.Tags != nil {
+			patch.Tags, patch.TagsSet = *in.Tags, true
+		}
+		if at := in.Attributes; at != nil {
+			patch.Enabled, patch.NotBefore, patch.Expires = at.Enabled, timePtr(at.NotBefore), timePtr(at.Expires)
+		}
+		rec, v, err := a.rules.update(ctx, p, rt.name, rt.version, patch)
+		if err != nil {
+			a.failErr(req, err)
+			return
+		}
+		writeJSON(req.w, http.StatusOK, view.bundle(rec, v, false))
+
+	case access.OpDelete:
+		rec, err := a.rules.remove(ctx, p, rt.name)
+		if err != nil {
+			a.failErr(req, err)
+			return
+		}
+		writeJSON(req.w, http.StatusOK, view.deletedBundle(rec))
+
+	case access.OpGetDeleted:
+		rec, err := a.rules.deleted(ctx, p, rt.name)
+		if err != nil {
+			a.failErr(req, err)
+			return
+		}
+		writeJSON(req.w, http.StatusOK, view.deletedBundle(rec))
+
+	case access.OpPurge:
+		if err := a.rules.purge(ctx, p, rt.name); err != nil {
+			a.failErr(req, err)
+			return
+		}
+		req.w.WriteHeader(http.StatusNoContent)
+
+	case access.OpRecover:
+		rec, err := a.rules.recover(ctx, p, rt.name)
+		if err != nil {
+			a.failErr(req, err)
+			return
+		}
+		latest, _ := rec.Latest()
+		// unconfirmed: recover answers without the value.
+		writeJSON(req.w, http.StatusOK, view.bundle(rec, *latest, false))
+
+	case access.OpBackup:
+		blob, err := a.rules.backup(ctx, p, rt.name)
+		if err != nil {
+			a.failErr(req, err)
+			return
+		}
+		writeJSON(req.w, http.StatusOK, wireBackup{Value: base64.RawURLEncoding.EncodeToString(blob)})
+
+	case access.OpRestore:
+		var in wireRestoreIn
+		if !a.readBody(req, &in) {
+			return
+		}
+		if in.Value == nil {
+			a.fail(req, badParameter(msgBadBackup))
+			return
+		}
+		blob, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(*in.Value, "="))
+		if err != nil {
+			a.fail(req, badParameter(msgBadBackup))
+			return
+		}
+		rec, err := a.rules.restore(ctx, p, blob)
+		if err != nil {
+			a.failErr(req, err)
+			return
+		}
+		latest, _ := rec.Latest()
+		// unconfirmed: restore answers without the value.
+		writeJSON(req.w, http.StatusOK, view.bundle(rec, *latest, false))
+
+	case access.OpList, access.OpListDeleted:
+		a.list(req)
+
+	case access.OpListVersions:
+		a.listVersions(req)
+	}
+}
+
+// nextLink builds the absolute link to the following page, on the host the
+// client called, carrying api-version and maxresults as well as the token:
+// the Go SDK follows it as given.
+func (req *request) nextLink(path string, size int, token string) *string {
+	q := "api-version=" + req.version + "&maxresults=" + strconv.Itoa(size) + "&$skiptoken=" + token
+	link := req.view.base + path + "?" + q
+	return &link
+}
+
+func (a *API) list(req *request) {
+	size, err := pageSize(req.query)
+	if err != nil {
+		a.failErr(req, err)
+		return
+	}
+	after, err := decodeSkipToken(req.query, tokenAfterKey)
+	if err != nil {
+		a.failErr(req, err)
+		return
+	}
+	want, path := stateActive, "/secrets"
+	if req.route.op == access.OpListDeleted {
+		want, path = stateDeleted, "/deletedsecrets"
+	}
+	recs, next, err := a.rules.list(req.r.Context(), req.policy, after, size, want)
+	if err != nil {
+		a.failErr(req, err)
+		return
+	}
+	page := wirePage{Value: make([]wireSecret, 0, len(recs))}
+	for _, rec := range recs {
+		page.Value = append(page.Value, req.view.item(rec))
+	}
+	if next != "" {
+		page.NextLink = req.nextLink(path, size, encodeSkipToken(tokenAfterKey, next))
+	}
+	writeJSON(req.w, http.StatusOK, page)
+}
+
+func (a *API) listVersions(req *request) {
+	size, err := pageSize(req.query)
+	if err != nil {
+		a.failErr(req, err)
+		return
+	}
+	pos, err := decodeSkipToken(req.query, tokenOffset)
+	if err != nil {
+		a.failErr(req, err)
+		return
+	}
+	offset := 0
+	if pos != "" {
+		if offset, err = strconv.Atoi(pos); err != nil || offset < 0 {
+			a.fail(req, badParameter(msgBadSkipToken))
+			return
+		}
+	}
+	rec, err := a.rules.active(req.r.Context(), req.policy, req.route.name)
+	if err != nil {
+		a.failErr(req, err)
+		return
+	}
+	page := wirePage{Value: []wireSecret{}}
+	versions := rec.Versions[min(offset, len(rec.Versions)):]
+	for i, v := range versions {
+		if i == size {
+			page.NextLink = req.nextLink("/secrets/"+rec.Name+"/versions", size,
+				encodeSkipToken(tokenOffset, strconv.Itoa(offset+size)))
+			break
+		}
+		item := req.view.bundle(rec, v, false)
+		page.Value = append(page.Value, item)
+	}
+	writeJSON(req.w, http.StatusOK, page)
+}

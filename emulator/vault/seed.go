@@ -1,0 +1,72 @@
+package vault
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/secretkit/secretkit/emulator/store"
+)
+
+// SeedSecret is one secret to create at start-up. Enabled nil means true.
+type SeedSecret struct {
+	Name, Value, ContentType string
+	Tags                     map[string]string
+	Enabled                  *bool
+}
+
+// Seed creates each secret that is neither present nor soft-deleted in the
+// named vault (created with default settings if not configured), and never
+// overwrites stored state, so restarting with the same configuration keeps
+// changes made through the API. It validates every secret before writing
+// any; the error names the secret, never its value.
+func (a *API) Seed(ctx context.Context, vault string, secrets []SeedSecret) error {
+	p := a.vault(vault)
+	for i, s := range secrets {
+		if !validSecretName(s.Name) {
+			return fmt.Errorf("vault: seed %d: invalid secret name %q", i, s.Name)
+		}
+		if err := validateNewSecret(newSecret{Value: s.Value, ContentType: s.ContentType, Tags: s.Tags}); err != nil {
+			return fmt.Errorf("vault: seed %q: %w", s.Name, err)
+		}
+	}
+	now := a.rules.clock.Now().UTC()
+	for _, s := range secrets {
+		enabled := s.Enabled == nil || *s.Enabled
+		_, _, err := a.rules.store.Update(ctx, p.name, s.Name, func(cur store.Record, exists bool) (*store.Record, error) {
+			if stateOf(cur, exists, now) != stateAbsent {
+				return nil, errAlreadySeeded
+			}
+			return &store.Record{Name: s.Name, Versions: []store.Version{{
+				ID: newVersionID(), Value: s.Value, ContentType: s.ContentType,
+				Tags: maps.Clone(s.Tags), Enabled: enabled, Created: now, Updated: now,
+			}}}, nil
+		})
+		if err != nil && err != errAlreadySeeded {
+			return fmt.Errorf("vault: seed %q: %w", s.Name, err)
+		}
+	}
+	return nil
+}
+
+var errAlreadySeeded = &ruleError{kind: kindNameInUse, message: "already present"}
+
+// PurgeDue permanently removes the soft-deleted secrets, in every vault
+// this API knows (configured or created on demand), whose scheduled purge
+// date has passed on the clock, and reports how many it removed. Reads
+// already treat such secrets as purged, so calling it only frees storage.
+func (a *API) PurgeDue(ctx context.Context) (int, error) {
+	a.mu.Lock()
+	names := slices.Sorted(maps.Keys(a.vaults))
+	a.mu.Unlock()
+	total := 0
+	for _, name := range names {
+		n, err := a.rules.purgeDue(ctx, name)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("vault: purging %s: %w", name, err)
+		}
+	}
+	return total, nil
+}
