@@ -70,11 +70,14 @@ type Placement struct {
 }
 
 // Rules is the emulator-wide access configuration; *Rules implements
-// Authorizer. Vaults is keyed by lowercased vault name; a vault missing from
+// Authorizer. The three placement fields are shared by every vault (see
+// Placement). Vaults is keyed by lowercased vault name; a vault missing from
 // it is Open. Rules must not be modified while Authorize may run.
 type Rules struct {
-	Placement
-	Vaults map[string]VaultRules
+	SubscriptionID string
+	ResourceGroup  string
+	Location       string
+	Vaults         map[string]VaultRules
 }
 
 var _ Authorizer = (*Rules)(nil)
@@ -87,7 +90,8 @@ func (r *Rules) Authorize(vault string, caller Caller, op Operation, secret stri
 	if r == nil {
 		return nil
 	}
-	return Decide(vault, r.Vaults[strings.ToLower(vault)], caller, op, secret, r.Placement)
+	where := Placement{SubscriptionID: r.SubscriptionID, ResourceGroup: r.ResourceGroup, Location: r.Location}
+	return Decide(vault, r.Vaults[strings.ToLower(vault)], caller, op, secret, where)
 }
 
 // Decide is the whole access decision, with no state: whether caller may

@@ -283,15 +283,23 @@ func TestOpenAndUnknownModels(t *testing.T) {
 
 func TestRulesAuthorize(t *testing.T) {
 	rules := &Rules{
-		Placement: testPlacement,
+		SubscriptionID: testPlacement.SubscriptionID,
+		ResourceGroup:  testPlacement.ResourceGroup,
+		Location:       testPlacement.Location,
 		Vaults: map[string]VaultRules{
 			"locked": {Model: Policies, Policies: []Policy{{ObjectID: alice.ObjectID, Permissions: []string{"get"}}}},
+			"roles":  {Model: RBAC},
 		},
+	}
+	d := rules.Authorize("roles", alice, OpGet, "alpha")
+	wantResource := "Resource: '/subscriptions/00000000-aaaa-bbbb-cccc-000000000001/resourcegroups/rg-emulator/providers/microsoft.keyvault/vaults/roles/secrets/alpha'"
+	if d == nil || !strings.Contains(d.Message, wantResource) || !strings.Contains(d.Message, "Vault: roles;location=westeurope") {
+		t.Errorf("RBAC vault through Rules: got %+v, want resource %q and location westeurope", d, wantResource)
 	}
 	if d := rules.Authorize("Locked", alice, OpGet, "alpha"); d != nil {
 		t.Errorf("granted get denied: %s", d.Message)
 	}
-	d := rules.Authorize("Locked", alice, OpSet, "alpha")
+	d = rules.Authorize("Locked", alice, OpSet, "alpha")
 	if d == nil || !strings.Contains(d.Message, "key vault 'Locked;location=westeurope'") {
 		t.Errorf("set on Locked: got %+v, want AccessDenied naming 'Locked;location=westeurope'", d)
 	}
