@@ -1,0 +1,333 @@
+package file
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ParseError reports a malformed secrets file. It names the file and, where
+// the parser knows it, the 1-based line; its message may quote keys but
+// never values.
+type ParseError struct {
+	Path string
+	Line int // 0 when unknown
+	Msg  string
+}
+
+func (e *ParseError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
+	}
+	return e.Path + ": " + e.Msg
+}
+
+// flattener collects name/value pairs, joining nested keys with sep and
+// rejecting duplicates, whether written twice or produced by flattening.
+type flattener struct {
+	path    string
+	sep     string
+	secrets map[string]string
+	lines   map[string]int
+}
+
+func newFlattener(path, sep string) *flattener {
+	return &flattener{path: path, sep: sep, secrets: map[string]string{}, lines: map[string]int{}}
+}
+
+func (f *flattener) fail(line int, format string, args ...any) error {
+	return &ParseError{Path: f.path, Line: line, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (f *flattener) join(parent, key string) string {
+	if parent == "" {
+		return key
+	}
+	return parent + f.sep + key
+}
+
+func (f *flattener) add(name string, line int, value string) error {
+	if err := validKey(name); err != nil {
+		return f.fail(line, "key %q: %v", name, err)
+	}
+	if first, dup := f.lines[name]; dup {
+		return f.fail(line, "duplicate key %q (first defined on line %d)", name, first)
+	}
+	f.secrets[name] = value
+	f.lines[name] = line
+	return nil
+}
+
+// validKey is the rule every name in a structured file obeys: non-empty and
+// free of control characters, which no reasonable secret name contains and
+// which would make error messages and listings ambiguous.
+func validKey(name string) error {
+	if name == "" {
+		return errors.New("empty name")
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return errors.New("control character in name")
+		}
+	}
+	return nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+func parseYAML(path string, data []byte, sep string) (map[string]string, error) {
+	f := newFlattener(path, sep)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		// yaml.v3 syntax errors are "yaml: line N: <fixed problem text>";
+		// they describe the grammar, not the content.
+		msg := err.Error()
+		line := 0
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			msg = msg[len(m[0]):]
+		}
+		return nil, f.fail(line, "malformed YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return f.secrets, nil // empty file
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, f.fail(root.Line, "the top level must be a mapping of names to values")
+	}
+	if err := f.walkYAML("", root); err != nil {
+		return nil, err
+	}
+	return f.secrets, nil
+}
+
+func (f *flattener) walkYAML(prefix string, m *yaml.Node) error {
+	seen := map[string]int{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			return f.fail(k.Line, "keys must be scalars")
+		}
+		if k.Value == "<<" && k.Tag == "!!merge" {
+			return f.fail(k.Line, "merge keys (<<) are not supported")
+		}
+		if first, dup := seen[k.Value]; dup {
+			return f.fail(k.Line, "duplicate key %q (first defined on line %d)", k.Value, first)
+		}
+		seen[k.Value] = k.Line
+		name := f.join(prefix, k.Value)
+		if v.Kind == yaml.AliasNode {
+			v = v.Alias
+		}
+		switch v.Kind {
+		case yaml.MappingNode:
+			if err := f.walkYAML(name, v); err != nil {
+				return err
+			}
+		case yaml.ScalarNode:
+			value := v.Value
+			if v.Tag == "!!null" {
+				value = ""
+			}
+			if err := f.add(name, k.Line, value); err != nil {
+				return err
+			}
+		default:
+			return f.fail(v.Line, "key %q: lists are not supported; use a mapping or a string", name)
+		}
+	}
+	return nil
+}
+
+func parseJSON(path string, data []byte, sep string) (map[string]string, error) {
+	f := newFlattener(path, sep)
+	if len(bytes.TrimSpace(data)) == 0 {
+		return f.secrets, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	lineAt := func(offset int64) int {
+		if offset > int64(len(data)) {
+			offset = int64(len(data))
+		}
+		return 1 + bytes.Count(data[:offset], []byte("\n"))
+	}
+	// jsonError hides the decoder's text, which can quote a character of
+	// a value ("invalid character 'x' ..."), behind a line number.
+	jsonError := func(err error) error {
+		var syn *json.SyntaxError
+		switch {
+		case errors.As(err, &syn):
+			return f.fail(lineAt(syn.Offset), "malformed JSON")
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return f.fail(lineAt(int64(len(data))), "malformed JSON: unexpected end of file")
+		default:
+			return f.fail(lineAt(dec.InputOffset()), "malformed JSON")
+		}
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, jsonError(err)
+	}
+	if tok != json.Delim('{') {
+		return nil, f.fail(lineAt(dec.InputOffset()), "the top level must be an object of names to values")
+	}
+	var walk func(prefix string) error
+	walk = func(prefix string) error {
+		seen := map[string]int{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return jsonError(err)
+			}
+			key, _ := tok.(string)
+			line := lineAt(dec.InputOffset())
+			if first, dup := seen[key]; dup {
+				return f.fail(line, "duplicate key %q (first defined on line %d)", key, first)
+			}
+			seen[key] = line
+			name := f.join(prefix, key)
+			tok, err = dec.Token()
+			if err != nil {
+				return jsonError(err)
+			}
+			var value string
+			switch v := tok.(type) {
+			case json.Delim:
+				if v != '{' {
+					return f.fail(line, "key %q: arrays are not supported; use an object or a string", name)
+				}
+				if err := walk(name); err != nil {
+					return err
+				}
+				continue
+			case string:
+				value = v
+			case json.Number:
+				value = v.String()
+			case bool:
+				value = strconv.FormatBool(v)
+			case nil:
+				value = ""
+			}
+			if err := f.add(name, line, value); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the closing '}'
+			return jsonError(err)
+		}
+		return nil
+	}
+	if err := walk(""); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, f.fail(lineAt(dec.InputOffset()), "unexpected data after the top-level object")
+	}
+	return f.secrets, nil
+}
+
+// parseDotenv reads KEY=VALUE lines: '#' comments, optional "export ",
+// unquoted values (trailing " # comment" removed), single-quoted literal
+// values and double-quoted values with \n \r \t \\ \" \$ escapes; quoted
+// values may span lines. Variables are not expanded: a secret containing '$'
+// must read back unchanged.
+func parseDotenv(path string, data []byte) (map[string]string, error) {
+	f := newFlattener(path, "")
+	s := strings.ReplaceAll(string(data), "\r\n", "\n")
+	lineEnd := func(from int) int {
+		if i := strings.IndexByte(s[from:], '\n'); i >= 0 {
+			return from + i
+		}
+		return len(s)
+	}
+	line := 1
+	for pos := 0; pos < len(s); {
+		end := lineEnd(pos)
+		raw := s[pos:end]
+		startLine := line
+		if t := strings.TrimSpace(raw); t == "" || strings.HasPrefix(t, "#") {
+			pos, line = end+1, line+1
+			continue
+		}
+		eq := strings.IndexByte(raw, '=')
+		key := ""
+		if eq >= 0 {
+			key = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(raw[:eq]), "export "))
+		}
+		if eq < 0 || !dotenvKey.MatchString(key) {
+			return nil, f.fail(startLine, "expected KEY=VALUE with a key of letters, digits, '_', '.' or '-'")
+		}
+		valueStart := pos + eq + 1
+		for valueStart < end && (s[valueStart] == ' ' || s[valueStart] == '\t') {
+			valueStart++
+		}
+		var value string
+		if valueStart < end && (s[valueStart] == '"' || s[valueStart] == '\'') {
+			v, n, err := unquoteDotenv(s[valueStart:])
+			if err != nil {
+				return nil, f.fail(startLine, "key %q: %v", key, err)
+			}
+			closing := valueStart + n
+			line += strings.Count(s[valueStart:closing], "\n")
+			end = lineEnd(closing)
+			if t := strings.TrimSpace(s[closing:end]); t != "" && !strings.HasPrefix(t, "#") {
+				return nil, f.fail(line, "key %q: unexpected text after the closing quote", key)
+			}
+			value = v
+		} else {
+			value = s[valueStart:end]
+			if i := strings.Index(value, " #"); i >= 0 {
+				value = value[:i]
+			}
+			value = strings.TrimSpace(value)
+		}
+		if err := f.add(key, startLine, value); err != nil {
+			return nil, err
+		}
+		pos, line = end+1, line+1
+	}
+	return f.secrets, nil
+}
+
+var dotenvKey = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+
+// unquoteDotenv reads one quoted value from the start of s and returns it
+// and the number of bytes read, closing quote included.
+func unquoteDotenv(s string) (value string, n int, err error) {
+	quote := s[0]
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == quote:
+			return b.String(), i + 1, nil
+		case c == '\\' && quote == '"' && i+1 < len(s):
+			i++
+			switch s[i] {
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 't':
+				b.WriteByte('\t')
+			case '\\', '"', '$':
+				b.WriteByte(s[i])
+			default:
+				return "", 0, fmt.Errorf("unknown escape \\%c", s[i])
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", 0, errors.New("unterminated quoted value")
+}
