@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"unicode"
 )
 
 var osGetenv = os.Getenv
@@ -101,7 +102,7 @@ func ArcAgentPath(goos string, getenv func(string) string) string {
 	return ""
 }
 
-// The environment variables that decide the source.
+// The environment variables the SDK reads to choose and call a source.
 const (
 	envIdentityEndpoint  = "IDENTITY_ENDPOINT"
 	envIdentityHeader    = "IDENTITY_HEADER"
@@ -111,8 +112,11 @@ const (
 	envIMDSEndpoint      = "IMDS_ENDPOINT"
 	envPodIdentityHost   = "AZURE_POD_IDENTITY_AUTHORITY_HOST"
 	envDefaultMLClientID = "DEFAULT_IDENTITY_CLIENT_ID"
-	serviceFabricSHA1Hex = 40
 )
+
+// serviceFabricSHA1Hex is the length of IDENTITY_SERVER_THUMBPRINT once
+// separators are removed; the SDK refuses any other.
+const serviceFabricSHA1Hex = 40
 
 // DetectSource reports the source azidentity's ManagedIdentityCredential
 // will use in env, applying the SDK's own order, first match wins:
@@ -226,7 +230,7 @@ func serviceFabricProblems(endpoint, thumbprint string) []string {
 		notes = append(notes, "IDENTITY_ENDPOINT must be an https URL for Service Fabric; the SDK will refuse it")
 	}
 	digits := strings.Map(func(r rune) rune {
-		if r == ':' || r == ' ' || r == '\t' || r == '\n' || r == '\r' {
+		if r == ':' || unicode.IsSpace(r) {
 			return -1
 		}
 		return r
