@@ -205,14 +205,18 @@ func parseQuery(raw string) url.Values {
 			continue
 		}
 		k, v, _ := strings.Cut(pair, "=")
-		key, err1 := url.QueryUnescape(k)
-		val, err2 := url.QueryUnescape(v)
-		if err1 != nil || err2 != nil {
-			continue
-		}
-		q.Add(key, val)
+		q.Add(unescapeOrRaw(k), unescapeOrRaw(v))
 	}
 	return q
+}
+
+// unescapeOrRaw keeps a malformed escape as sent, so that the parameter it
+// belongs to fails its own validation instead of silently disappearing.
+func unescapeOrRaw(s string) string {
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
 }
 
 func newRequestID() string {
