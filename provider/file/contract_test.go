@@ -180,4 +180,3 @@ func TestContract(t *testing.T) {
 		t.Run(string(f), func(t *testing.T) { providertest.Run(t, newHarness(f)) })
 	}
 }
-
