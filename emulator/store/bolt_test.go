@@ -280,7 +280,11 @@ const crashChildEnv = "SECRETKIT_STORE_CRASH_CHILD"
 // TestBoltCrashKeepsAcknowledgedWrites re-runs this test binary as a child
 // that appends versions from several goroutines and prints each one Update
 // acknowledged; the parent kills it with SIGKILL part-way and checks every
-// acknowledged version is in the file.
+// acknowledged version is in the file. A SIGKILL keeps the page cache, so
+// this proves writes are committed before Update returns; that the commit
+// is also fsynced rests on bbolt's default (NoSync false), which OpenBolt
+// never changes. While the child runs, the parent also checks that a
+// second process gets ErrDataFileInUse.
 func TestBoltCrashKeepsAcknowledgedWrites(t *testing.T) {
 	if path := os.Getenv(crashChildEnv); path != "" {
 		runCrashChild(path)
@@ -314,6 +318,18 @@ func TestBoltCrashKeepsAcknowledgedWrites(t *testing.T) {
 		}
 		acked[name] = append(acked[name], id)
 		total++
+		if total == 1 {
+			// The child holds the file: another process must be told so
+			// promptly instead of waiting.
+			start := time.Now()
+			other, err := store.OpenBolt(path, &store.BoltOptions{LockTimeout: 100 * time.Millisecond})
+			if err == nil {
+				other.Close()
+				t.Error("OpenBolt succeeded while the child process held the file")
+			} else if !errors.Is(err, store.ErrDataFileInUse) || time.Since(start) > 2*time.Second {
+				t.Errorf("OpenBolt while the child held the file: %v after %v; want ErrDataFileInUse within the timeout", err, time.Since(start))
+			}
+		}
 		if total == killAfter && !killed {
 			// Kill mid-stream: writers are busy, more acks may already
 			// be in the pipe and are read (and checked) below.
