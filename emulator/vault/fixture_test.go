@@ -88,7 +88,6 @@ func (f *fixture) hostClient() *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-
 // rawResponse is a decoded raw HTTP answer.
 type rawResponse struct {
 	status int
