@@ -220,8 +220,7 @@ func (b *Bolt) Get(ctx context.Context, vault, name string) (Record, error) {
 // on a freshly decoded record, and what it returns is encoded, so no
 // copies beyond the encoding are made; the returned Record is the
 // Mutation's own result. A stored record that cannot be decoded fails the
-// Update with ErrCorrupt before the Mutation runs. An empty vault name is
-// refused for writes, since bbolt buckets need a name.
+// Update with ErrCorrupt before the Mutation runs.
 func (b *Bolt) Update(ctx context.Context, vault, name string, mutate Mutation) (Record, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return Record{}, false, err
@@ -230,7 +229,7 @@ func (b *Bolt) Update(ctx context.Context, vault, name string, mutate Mutation) 
 		return Record{}, false, ErrClosed
 	}
 	if vault == "" {
-		return Record{}, false, errors.New("store: empty vault name")
+		return Record{}, false, errEmptyVault
 	}
 	key := []byte(Key(name))
 	var written *Record

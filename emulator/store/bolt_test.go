@@ -262,17 +262,6 @@ func TestBoltCorruptRecord(t *testing.T) {
 	}
 }
 
-func TestBoltRefusesEmptyVaultName(t *testing.T) {
-	b := openBolt(t, filepath.Join(t.TempDir(), "data.db"))
-	_, _, err := b.Update(context.Background(), "", "x", func(store.Record, bool) (*store.Record, error) {
-		t.Error("Mutation called for an empty vault name")
-		return nil, nil
-	})
-	if err == nil || err.Error() != "store: empty vault name" {
-		t.Fatalf("Update with empty vault = %v, want store: empty vault name", err)
-	}
-}
-
 // crashChildEnv, when set, turns TestBoltCrashKeepsAcknowledgedWrites into
 // the child process that writes until it is killed.
 const crashChildEnv = "SECRETKIT_STORE_CRASH_CHILD"

@@ -62,6 +62,9 @@ func (m *Memory) Update(ctx context.Context, vault, name string, mutate Mutation
 	if err := ctx.Err(); err != nil {
 		return Record{}, false, err
 	}
+	if vault == "" {
+		return Record{}, false, errEmptyVault
+	}
 	key := Key(name)
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -21,6 +21,10 @@ var ErrNotFound = errors.New("store: secret not found")
 // ErrClosed is returned by every method called after Close.
 var ErrClosed = errors.New("store: closed")
 
+// errEmptyVault refuses writes without a vault: bbolt buckets need a name,
+// and Memory refuses too so both behave alike.
+var errEmptyVault = errors.New("store: empty vault name")
+
 // Version is one immutable value of a secret plus its mutable properties
 // (enabled, dates, content type, tags), which PATCH changes in place.
 type Version struct {
@@ -136,7 +140,8 @@ type Store interface {
 	// (Bolt: synced to disk). It returns the record as written (zero and
 	// false when removed). The Mutation runs while the store is locked, so
 	// it must not call the store itself. Removing a record that does not
-	// exist is not an error.
+	// exist is not an error. An empty vault name is refused (the Mutation
+	// is not called).
 	Update(ctx context.Context, vault, name string, m Mutation) (Record, bool, error)
 
 	// List returns up to limit records of a vault whose Key is greater than

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Replace", testReplace},
 		{"Remove", testRemove},
 		{"RemoveMissing", testRemoveMissing},
+		{"EmptyVaultRefused", testEmptyVaultRefused},
 		{"MutationErrorAbortsCreate", testMutationErrorAbortsCreate},
 		{"MutationErrorAbortsChange", testMutationErrorAbortsChange},
 		{"CaseInsensitiveNames", testCaseInsensitiveNames},
@@ -253,6 +254,17 @@ func testRemoveMissing(t *testing.T, s store.Store) {
 	wantNotFound(t, s, "v1", "never")
 	if got := mustList(t, s, "v1", "", 0); len(got) != 0 {
 		t.Errorf("List = %v, want empty", names(got))
+	}
+}
+
+func testEmptyVaultRefused(t *testing.T, s store.Store) {
+	_, ok, err := s.Update(context.Background(), "", "x", func(store.Record, bool) (*store.Record, error) {
+		t.Error("Mutation called for an empty vault name")
+		r := simpleRecord("x", "v")
+		return &r, nil
+	})
+	if err == nil || ok || err.Error() != "store: empty vault name" {
+		t.Fatalf("Update with empty vault = _, %v, %v; want false, store: empty vault name", ok, err)
 	}
 }
 
