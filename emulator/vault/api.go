@@ -286,7 +286,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.fail(req, badParameter(fmt.Sprintf("The specified version (%s) is not recognized. Consider using the latest supported version (%s).", req.version, latestAPIVersion)))
 		return
 	}
-	rt, miss := matchRoute(r.Method, r.URL.Path)
+	rt, miss := matchRoute(r.Method, r.URL.EscapedPath())
 	if miss != nil {
 		h.Set("Allow", strings.Join(miss.allow, ", "))
 		// unconfirmed: the status; the code and wording are the service's

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
@@ -192,6 +195,7 @@ func TestInvalidNames(t *testing.T) {
 		{http.MethodGet, "/deletedsecrets/a.b", "a.b"},
 		{http.MethodPost, "/deletedsecrets/a.b/recover", "a.b"},
 		{http.MethodGet, "/secrets/a%20b/versions", "a b"},
+		{http.MethodGet, "/secrets/a%2Fb", "a/b"},
 	} {
 		r := f.raw(t, tc.method, "", tc.path+"?api-version=7.6", `{"value":"x"}`, nil)
 		if msg := wantError(t, r, 400, "BadParameter", ""); msg != "The request URI contains an invalid name: "+tc.name {
@@ -411,4 +415,31 @@ func TestOperationsAskedOfAuthorizer(t *testing.T) {
 			t.Errorf("request %d asked %q, want op %q", i, s.asked[i], want[i])
 		}
 	}
+}
+
+func TestLogsNeverCarryValues(t *testing.T) {
+	var buf strings.Builder
+	f := start(t, vault.Options{Logger: slog.New(slog.NewTextHandler(&syncWriter{w: &buf}, nil))})
+	const value = "do-not-log-this-value"
+	f.raw(t, http.MethodPut, "", "/secrets/logged?api-version=7.6", `{"value":"`+value+`"}`, nil)
+	f.raw(t, http.MethodGet, "", "/secrets/logged?api-version=7.6", "", nil)
+	f.raw(t, http.MethodPut, "", "/secrets/logged?api-version=7.6", `{"value":"`+value+`",`, nil)
+	out := buf.String()
+	if !strings.Contains(out, "path=/secrets/logged") || !strings.Contains(out, "status=400") {
+		t.Errorf("request log missing: %s", out)
+	}
+	if strings.Contains(out, value) {
+		t.Errorf("log carries the value: %s", out)
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/secretkit/secretkit/emulator/access"
@@ -21,12 +22,19 @@ type routeMiss struct {
 	operation string // what the service calls the addressed operation
 }
 
-// matchRoute maps method and path to an operation. Literal segments
+// matchRoute maps method and escaped path to an operation. Literal segments
 // (restore, backup, versions, recover) are matched before a segment is
 // taken as a name or version, but only for the method they belong to, so a
 // secret may still be called "restore" or "backup".
 func matchRoute(method, path string) (route, *routeMiss) {
 	segs := strings.Split(strings.TrimLeft(path, "/"), "/")
+	// Segments are split before unescaping, so an escaped slash stays
+	// inside its segment (and then fails name validation).
+	for i, seg := range segs {
+		if u, err := url.PathUnescape(seg); err == nil {
+			segs[i] = u
+		}
+	}
 	// One trailing slash addresses the same resource (Go sends
 	// /secrets/{name}/ for the latest version).
 	if n := len(segs); n > 1 && segs[n-1] == "" {
