@@ -115,9 +115,6 @@ type AccessModel string
 
 // Access models.
 const (
-	// AccessNone: the file configures no access control for the vault; the
-	// vault API decides what that means.
-	AccessNone AccessModel = ""
 	// AccessPolicies: Access.Policies grant permissions per identity.
 	AccessPolicies AccessModel = "policies"
 	// AccessRBAC: Access.Roles assign built-in roles per identity and scope.
@@ -166,14 +163,17 @@ type Vault struct {
 	// MaxRetentionDays.
 	RetentionDays   int
 	PurgeProtection bool
-	Access          Access
+	// Access is nil when the file configures no access control for the
+	// vault; the vault API decides what that means.
+	Access *Access
 	// Secrets are seeded when the vault holds no secret of that name
 	// (active or deleted); existing state always wins.
 	Secrets []SeedSecret
 }
 
-// Access is a vault's access control: Policies when Model is
-// AccessPolicies, Roles when it is AccessRBAC, neither when AccessNone.
+// Access is a vault's access control. With Model AccessPolicies, Policies
+// is non-nil (possibly empty: nobody has access) and Roles nil; with
+// AccessRBAC, Roles is non-nil and Policies nil.
 type Access struct {
 	Model    AccessModel
 	Policies []Policy

@@ -134,7 +134,7 @@ func TestDocExample(t *testing.T) {
 		Vaults: []Vault{{
 			Name:          "myvault",
 			RetentionDays: 90,
-			Access: Access{Model: AccessRBAC, Roles: []RoleAssignment{
+			Access: &Access{Model: AccessRBAC, Roles: []RoleAssignment{
 				{Identity: "batch", Role: RoleSecretsUser, Scope: "/"},
 				{Identity: "web", Role: RoleSecretsOfficer, Scope: "/secrets/db-password"},
 			}},
@@ -209,7 +209,7 @@ vaults:
       policies:
         - {identity: web, secrets: [purge, GET, all]}
 `, func(t *testing.T, c *Config) {
-			want := Access{Model: AccessPolicies, Policies: []Policy{{Identity: "Web", Secrets: SecretPermissions}}}
+			want := &Access{Model: AccessPolicies, Policies: []Policy{{Identity: "Web", Secrets: SecretPermissions}}}
 			if diff := cmp.Diff(want, c.Vaults[0].Access); diff != "" {
 				t.Error(diff)
 			}
@@ -226,7 +226,7 @@ identities: [{name: system, kind: system}, {name: system2, kind: user}]
 			}
 		}},
 		{"empty policy list is the policy model granting nothing", "vaults: [{name: kv1, access: {policies: []}}]", func(t *testing.T, c *Config) {
-			if a := c.Vaults[0].Access; a.Model != AccessPolicies || len(a.Policies) != 0 {
+			if a := c.Vaults[0].Access; a == nil || a.Model != AccessPolicies || a.Policies == nil || len(a.Policies) != 0 || a.Roles != nil {
 				t.Errorf("Access = %+v", a)
 			}
 		}},

@@ -445,9 +445,8 @@ func (p *parser) access(n *yaml.Node, vault string, vi int, cfg *Config) error {
 }
 
 func (p *parser) policies(n *yaml.Node, vault string, vi int, cfg *Config) error {
-	access := &cfg.Vaults[vi].Access
-	access.Model = AccessPolicies
-	access.Policies = []Policy{}
+	access := &Access{Model: AccessPolicies, Policies: []Policy{}}
+	cfg.Vaults[vi].Access = access
 	items, err := p.sequence(n, fmt.Sprintf("policies of vault %q", vault))
 	if err != nil {
 		return err
@@ -515,9 +514,8 @@ func (p *parser) policies(n *yaml.Node, vault string, vi int, cfg *Config) error
 }
 
 func (p *parser) roles(n *yaml.Node, vault string, vi int, cfg *Config) error {
-	access := &cfg.Vaults[vi].Access
-	access.Model = AccessRBAC
-	access.Roles = []RoleAssignment{}
+	access := &Access{Model: AccessRBAC, Roles: []RoleAssignment{}}
+	cfg.Vaults[vi].Access = access
 	items, err := p.sequence(n, fmt.Sprintf("roles of vault %q", vault))
 	if err != nil {
 		return err
