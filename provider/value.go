@@ -13,16 +13,13 @@ const Redacted = "[REDACTED]"
 // [Value.Reveal]: fmt (every verb and flag), encoding/json, encoding.TextMarshaler
 // users and log/slog all see [Redacted]. The zero Value is the empty value.
 //
-// The plaintext lives behind a pointer so that even reflection-based printers
-// that bypass the methods (for example fmt on a struct with an unexported
-// Value field) show an address, not the bytes. A Value is immutable and safe
+// The plaintext lives behind a *string so that even reflection-based
+// printers that bypass the methods (for example fmt on a struct with an
+// unexported Value field) show an address, not the bytes; fmt dereferences
+// pointers to structs, slices and maps, but not to strings. A Value is immutable and safe
 // to copy and share between goroutines.
 type Value struct {
-	p *plaintext
-}
-
-type plaintext struct {
-	s string
+	p *string
 }
 
 // NewValue returns a Value holding s. Any bytes are allowed, including NUL and
@@ -31,7 +28,7 @@ func NewValue(s string) Value {
 	if s == "" {
 		return Value{}
 	}
-	return Value{p: &plaintext{s: s}}
+	return Value{p: &s}
 }
 
 // Reveal returns the plaintext. It is the only way to obtain it; call it as
@@ -40,7 +37,7 @@ func (v Value) Reveal() string {
 	if v.p == nil {
 		return ""
 	}
-	return v.p.s
+	return *v.p
 }
 
 // Len returns the plaintext's length in bytes, which is not considered secret.
