@@ -20,9 +20,9 @@ type memBackend struct {
 	calls  atomic.Int32
 	// gate, when set, holds every read until it is closed or the read's
 	// context is done; entered receives one token per read that started.
-	gate    chan struct{}
-	entered chan struct{}
-	closed  atomic.Bool
+	gate     chan struct{}
+	entered  chan struct{}
+	closed   atomic.Bool
 	closeErr error
 }
 
