@@ -9,8 +9,9 @@
 //	ca-key.pem      the CA's private key, PKCS #8 (0600)
 //	server.pem      the server certificate followed by its private key (0600)
 //
-// Every file is written to a temporary name and renamed into place, so a
-// crash never leaves a half-written file. The server certificate and its key
+// Every file is written to a temporary name and then linked or renamed into
+// place, so a crash never leaves a half-written file, and emulators starting
+// at the same time in one directory agree on one CA. The server certificate and its key
 // share one file for the same reason: replacing them is one rename, never a
 // certificate paired with the wrong key.
 package tlsca
@@ -99,6 +100,10 @@ type Authority struct {
 // file; LoadOrCreate never overwrites it. The one recovery it performs: when
 // ca-key.pem exists but ca.pem does not (a first run interrupted between the
 // two writes), it self-signs a new CA certificate for the existing key.
+//
+// Calls for one directory may run at once, in one process or several: they
+// all end up with the same CA. Each gets a server certificate from it that
+// is valid for its names, though not necessarily the one left in the file.
 func LoadOrCreate(dir string, names []string) (*Authority, error) {
 	return loadOrCreate(dir, names, time.Now())
 }
@@ -179,26 +184,29 @@ func (a *Authority) Thumbprint() string {
 	return strings.ToUpper(hex.EncodeToString(sum[:]))
 }
 
+// loadOrCreateCA returns the CA in dir, creating what is missing. Files are
+// published with createExclusive, so emulators starting at once in one
+// directory agree on a single CA: whoever publishes a file first wins and
+// the others read it.
 func loadOrCreateCA(dir string, now time.Time) (*x509.Certificate, []byte, crypto.Signer, error) {
 	certPath := filepath.Join(dir, CAFile)
 	keyPath := filepath.Join(dir, CAKeyFile)
-	keyPEM, keyErr := os.ReadFile(keyPath)
-	certPEM, certErr := os.ReadFile(certPath)
-	for _, e := range []struct {
-		err  error
-		path string
-	}{{keyErr, keyPath}, {certErr, certPath}} {
-		if e.err != nil && !errors.Is(e.err, fs.ErrNotExist) {
-			return nil, nil, nil, fmt.Errorf("tlsca: read %s: %w", e.path, e.err)
-		}
+	// The certificate is read before the key because the key is always
+	// published first: a certificate seen here implies its key exists, even
+	// while another process is creating both.
+	certPEM, err := readOptional(certPath)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-
-	var key crypto.Signer
-	switch {
-	case keyErr != nil && certErr == nil:
+	keyPEM, err := readOptional(keyPath)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if keyPEM == nil && certPEM != nil {
 		return nil, nil, nil, fmt.Errorf("tlsca: %s exists but its key %s does not; "+
 			"delete %s to create a new CA (clients must then trust the new one)", certPath, keyPath, certPath)
-	case keyErr != nil:
+	}
+	if keyPEM == nil {
 		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("tlsca: generate CA key: %w", err)
@@ -207,29 +215,27 @@ func loadOrCreateCA(dir string, now time.Time) (*x509.Certificate, []byte, crypt
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("tlsca: encode CA key: %w", err)
 		}
-		// The key goes first: a crash before the certificate is written is
-		// repaired by the next run (see below), never the reverse.
-		if err := writeAtomic(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		if keyPEM, err = createExclusive(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
 			return nil, nil, nil, err
 		}
-		key = k
-	default:
-		k, err := parseKey(keyPEM, keyPath)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		key = k
+	}
+	key, err := parseKey(keyPEM, keyPath)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 
-	if certErr != nil {
-		cert, pemBytes, err := createCA(key, now)
+	// A missing certificate with an existing key is a first run that was
+	// interrupted (or raced) between the two files: self-signing a new
+	// certificate for the same key keeps every earlier server certificate
+	// valid under it.
+	if certPEM == nil {
+		_, fresh, err := createCA(key, now)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		if err := writeAtomic(certPath, pemBytes, 0o644); err != nil {
+		if certPEM, err = createExclusive(certPath, fresh, 0o644); err != nil {
 			return nil, nil, nil, err
 		}
-		return cert, pemBytes, key, nil
 	}
 	certs, err := parseCerts(certPEM, certPath)
 	if err != nil {
@@ -243,6 +249,19 @@ func loadOrCreateCA(dir string, now time.Time) (*x509.Certificate, []byte, crypt
 		return nil, nil, nil, fmt.Errorf("tlsca: %s does not hold the key of %s", keyPath, certPath)
 	}
 	return cert, certPEM, key, nil
+}
+
+// readOptional returns the file's contents, nil when it does not exist, or
+// an error naming it.
+func readOptional(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tlsca: %w", err) // *PathError names the file
+	}
+	return data, nil
 }
 
 func createCA(key crypto.Signer, now time.Time) (*x509.Certificate, []byte, error) {
@@ -326,12 +345,9 @@ func issueServer(ca *x509.Certificate, caKey crypto.Signer, names []string, now 
 // readServer returns the stored server certificate, nil when the file does
 // not exist, or an error naming the file when it is unreadable or corrupt.
 func readServer(path string) (*tls.Certificate, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("tlsca: read %s: %w", path, err)
+	data, err := readOptional(path)
+	if data == nil || err != nil {
+		return nil, err
 	}
 	certs, err := parseCerts(data, path)
 	if err != nil {
@@ -527,9 +543,60 @@ func writeAtomic(path string, data []byte, mode os.FileMode) error {
 		os.Remove(tmpName)
 		return fmt.Errorf("tlsca: write %s: %w", path, err)
 	}
+	syncDir(dir)
+	return nil
+}
+
+// createExclusive publishes data at path unless path already exists, and
+// returns what path then holds: data, or the existing contents when another
+// process published first. Like writeAtomic, readers never see a partial
+// file: the data is written under a temporary name and hard-linked into
+// place, which fails instead of replacing an existing file.
+func createExclusive(path string, data []byte, mode os.FileMode) ([]byte, error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("tlsca: write %s: %w", path, err)
+	}
+	tmpName := tmp.Name()
+	defer os.Remove(tmpName)
+	err = tmp.Chmod(mode)
+	if err == nil {
+		_, err = tmp.Write(data)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tlsca: write %s: %w", path, err)
+	}
+	switch err := os.Link(tmpName, path); {
+	case err == nil:
+	case errors.Is(err, fs.ErrExist):
+		existing, rerr := os.ReadFile(path)
+		if rerr != nil {
+			return nil, fmt.Errorf("tlsca: %w", rerr)
+		}
+		return existing, nil
+	default:
+		// Filesystems without hard links: fall back to a rename, which is
+		// still atomic but lets a simultaneous creator's file be replaced.
+		if err := os.Rename(tmpName, path); err != nil {
+			return nil, fmt.Errorf("tlsca: write %s: %w", path, err)
+		}
+	}
+	syncDir(dir)
+	return data, nil
+}
+
+// syncDir makes a rename or link in dir durable; best effort, since not
+// every filesystem supports syncing a directory.
+func syncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // best effort: not every filesystem supports it
+		_ = d.Sync()
 		d.Close()
 	}
-	return nil
 }

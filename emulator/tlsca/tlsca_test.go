@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -358,5 +359,33 @@ func TestConcurrentFirstRunsInDifferentDirs(t *testing.T) {
 	}
 	if len(seen) != n {
 		t.Errorf("%d distinct CAs from %d directories", len(seen), n)
+	}
+}
+
+func TestConcurrentFirstRunsInOneDirAgreeOnTheCA(t *testing.T) {
+	const n = 8
+	dir := t.TempDir()
+	name := func(i int) string { return "kv" + string(rune('a'+i)) + ".example.test" }
+	all := make([]*Authority, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { all[i], errs[i] = LoadOrCreate(dir, []string{name(i)}) })
+	}
+	wg.Wait()
+	stored := readFile(t, filepath.Join(dir, CAFile))
+	for i, a := range all {
+		if errs[i] != nil {
+			t.Fatalf("caller %d: %v", i, errs[i])
+		}
+		if !bytes.Equal(a.CAPEM, stored) {
+			t.Fatalf("caller %d holds a CA other than the stored one", i)
+		}
+		if _, err := a.ServerCertificate().Leaf.Verify(x509.VerifyOptions{DNSName: name(i), Roots: all[0].CertPool()}); err != nil {
+			t.Errorf("caller %d: server certificate does not verify for %s: %v", i, name(i), err)
+		}
+	}
+	if a := mustLoad(t, dir); !bytes.Equal(a.CAPEM, stored) {
+		t.Error("a later run replaced the CA")
 	}
 }
