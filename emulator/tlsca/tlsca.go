@@ -64,8 +64,8 @@ const (
 // DefaultNames are in every server certificate, whatever the caller asks for.
 var DefaultNames = []string{"localhost", "127.0.0.1", "::1", "*.vault.azure.net", "*.localhost"}
 
-// Authority is a loaded CA and the server certificate it issued. It is
-// immutable after LoadOrCreate returns and safe for concurrent use.
+// Authority is a loaded CA and the server certificate it issued. Its methods
+// are safe for concurrent use; callers must not change its fields.
 type Authority struct {
 	// CAPEM is the PEM-encoded CA certificate, the one users trust.
 	CAPEM []byte
@@ -137,7 +137,7 @@ func loadOrCreate(dir string, names []string, now time.Time) (*Authority, error)
 		return a, nil
 	}
 	if stored != nil {
-		previous, _ := normalizeNames(append(stored.Leaf.DNSNames, ipStrings(stored.Leaf.IPAddresses)...))
+		previous, _ := normalizeNames(append(slices.Clone(stored.Leaf.DNSNames), ipStrings(stored.Leaf.IPAddresses)...))
 		wanted = union(wanted, previous)
 	}
 	server, serverPEM, err := issueServer(caCert, caKey, wanted, now)
