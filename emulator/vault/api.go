@@ -17,6 +17,7 @@ package vault
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -349,12 +350,14 @@ func (a *API) fail(req *request, f httpFailure) {
 }
 
 func (a *API) failErr(req *request, err error) {
-	if _, ok := err.(*ruleError); !ok {
+	var re *ruleError
+	if !errors.As(err, &re) {
 		// Store errors may name internals but never carry values.
 		a.log.LogAttrs(req.r.Context(), slog.LevelError, "vault store error",
 			slog.String("path", req.r.URL.Path), slog.String("error", err.Error()))
 	}
-	writeJSON(req.w, failureOf(err).status, failureOf(err).body())
+	f := failureOf(err, req.view.base)
+	writeJSON(req.w, f.status, f.body())
 }
 
 // unconfirmed: the service's wording for a body that is not valid JSON.

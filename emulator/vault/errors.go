@@ -21,48 +21,67 @@ const (
 type ruleError struct {
 	kind    failureKind
 	message string
+	// secretPath, when set, is a /secrets/{name}/{version} path that the
+	// HTTP layer turns into an absolute id (it alone knows the host) and
+	// substitutes for %s in message.
+	secretPath string
 }
 
-func (e *ruleError) Error() string { return e.message }
+func (e *ruleError) Error() string {
+	if e.secretPath != "" {
+		return fmt.Sprintf(e.message, e.secretPath)
+	}
+	return e.message
+}
+
+// messageFor returns the message with ids on the given base URL.
+func (e *ruleError) messageFor(base string) string {
+	if e.secretPath != "" {
+		return fmt.Sprintf(e.message, base+e.secretPath)
+	}
+	return e.message
+}
 
 // notFoundHint is the tail the service appends to every "secret not found"
 // message.
 const notFoundHint = " If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"
 
 func errSecretNotFound(name string) error {
-	return &ruleError{kindNotFound, fmt.Sprintf("A secret with (name/id) %s was not found in this key vault.%s", name, notFoundHint)}
+	return &ruleError{kind: kindNotFound, message: fmt.Sprintf("A secret with (name/id) %s was not found in this key vault.%s", name, notFoundHint)}
 }
 
 // unconfirmed: the service's wording for a missing version of an existing
 // secret; the name/id form is the documented one for missing secrets.
 func errVersionNotFound(name, version string) error {
-	return &ruleError{kindNotFound, fmt.Sprintf("A secret with (name/id) %s/%s was not found in this key vault.%s", name, version, notFoundHint)}
+	return &ruleError{kind: kindNotFound, message: fmt.Sprintf("A secret with (name/id) %s/%s was not found in this key vault.%s", name, version, notFoundHint)}
 }
 
 func errDeletedNotFound(name string) error {
-	return &ruleError{kindNotFound, "Deleted Secret not found: " + name}
+	return &ruleError{kind: kindNotFound, message: "Deleted Secret not found: " + name}
 }
 
 func errDeletedButRecoverable(name string) error {
-	return &ruleError{kindDeletedConflict, fmt.Sprintf("Secret %s is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.", name)}
+	return &ruleError{kind: kindDeletedConflict, message: fmt.Sprintf("Secret %s is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.", name)}
 }
 
-// unconfirmed: wording of the restore-into-an-existing-name conflict.
-func errNameInUse(name string) error {
-	return &ruleError{kindNameInUse, fmt.Sprintf("Secret %s already exists. Restore cannot overwrite an existing secret.", name)}
+// errRestoreConflict is the service's answer (recorded) to a restore whose
+// name is in use, active or soft-deleted; it names the latest version in use.
+func errRestoreConflict(name, version string) error {
+	return &ruleError{kind: kindNameInUse, secretPath: "/secrets/" + name + "/" + version,
+		message: "There was a conflict restoring the secret '%s'. This can happen if either: a second secret with the same name was created after the first secret was deleted; thus trying to restore a secret whose name is already in use. To fix this, rename the second secret to something else so that the restore works. The second probable cause of this exception is when multiple operations are performed in parallel against the secret. To avoid this error, perform operations against a secret in a sequential manner."}
 }
 
 func errDisabled(op string) error {
-	return &ruleError{kindDisabled, fmt.Sprintf("Operation %s is not allowed on a disabled secret.", op)}
+	return &ruleError{kind: kindDisabled, message: fmt.Sprintf("Operation %s is not allowed on a disabled secret.", op)}
 }
 
 func errPurgeProtected(vault string) error {
 	// "location" has no meaning in the emulator; the service names the
 	// Azure region there.
-	return &ruleError{kindPurgeProtected, fmt.Sprintf("Operation \"purge\" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.\r\nVault: %s;location=emulator", vault)}
+	return &ruleError{kind: kindPurgeProtected, message: fmt.Sprintf("Operation \"purge\" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.\r\nVault: %s;location=emulator", vault)}
 }
 
-func errInvalid(message string) error { return &ruleError{kindInvalid, message} }
+func errInvalid(message string) error { return &ruleError{kind: kindInvalid, message: message} }
 
 // Validation messages.
 const (

@@ -241,11 +241,13 @@ func TestSoftDeleteLifecycle(t *testing.T) {
 	}
 	// Recover/get-deleted/purge of a secret that is not deleted: 404.
 	_, err = f.client.RecoverDeletedSecret(ctx, "test2", nil)
-	if msg := wantSDKError(t, err, 404, "SecretNotFound", ""); msg != "Deleted Secret not found: test2" {
-		t.Errorf("message = %q", msg)
+	if msg := wantSDKError(t, err, 404, "SecretNotFound", ""); !strings.HasPrefix(msg, "A secret with (name/id) test2 was not found in this key vault.") {
+		t.Errorf("recover message = %q", msg)
 	}
 	_, err = f.client.GetDeletedSecret(ctx, "test2", nil)
-	wantSDKError(t, err, 404, "SecretNotFound", "")
+	if msg := wantSDKError(t, err, 404, "SecretNotFound", ""); msg != "Deleted Secret not found: test2" {
+		t.Errorf("get-deleted message = %q", msg)
+	}
 	_, err = f.client.PurgeDeletedSecret(ctx, "test2", nil)
 	wantSDKError(t, err, 404, "SecretNotFound", "")
 
@@ -414,13 +416,22 @@ func TestBackupRestore(t *testing.T) {
 		t.Fatal("backup blob contains the value in clear")
 	}
 	// Restore into the same name while active or deleted: 409.
+	latest, err := f.client.GetSecret(ctx, "bk", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantConflict := "There was a conflict restoring the secret '" + string(*latest.ID) + "'."
 	_, err = f.client.RestoreSecret(ctx, azsecrets.RestoreSecretParameters{SecretBackup: b.Value}, nil)
-	wantSDKError(t, err, 409, "Conflict", "")
+	if msg := wantSDKError(t, err, 409, "Conflict", ""); !strings.HasPrefix(msg, wantConflict) {
+		t.Errorf("active conflict message = %q, want prefix %q", msg, wantConflict)
+	}
 	if _, err := f.client.DeleteSecret(ctx, "bk", nil); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.client.RestoreSecret(ctx, azsecrets.RestoreSecretParameters{SecretBackup: b.Value}, nil)
-	wantSDKError(t, err, 409, "Conflict", "ObjectIsDeletedButRecoverable")
+	if msg := wantSDKError(t, err, 409, "Conflict", ""); !strings.HasPrefix(msg, wantConflict) {
+		t.Errorf("deleted conflict message = %q", msg)
+	}
 	if _, err := f.client.PurgeDeletedSecret(ctx, "bk", nil); err != nil {
 		t.Fatal(err)
 	}

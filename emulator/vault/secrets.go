@@ -289,6 +289,7 @@ func (s *secretRules) purge(ctx context.Context, p policy, name string) error {
 	now := s.clock.Now().UTC()
 	_, _, err := s.store.Update(ctx, p.name, name, func(cur store.Record, exists bool) (*store.Record, error) {
 		if stateOf(cur, exists, now) != stateDeleted {
+			// unconfirmed: purge uses the get-deleted wording.
 			return nil, errDeletedNotFound(name)
 		}
 		if p.purgeProtection {
@@ -304,7 +305,9 @@ func (s *secretRules) recover(ctx context.Context, p policy, name string) (store
 	now := s.clock.Now().UTC()
 	rec, _, err := s.store.Update(ctx, p.name, name, func(cur store.Record, exists bool) (*store.Record, error) {
 		if stateOf(cur, exists, now) != stateDeleted {
-			return nil, errDeletedNotFound(name)
+			// Recorded from the service: recover answers with the
+			// secret-not-found wording, not "Deleted Secret not found".
+			return nil, errSecretNotFound(name)
 		}
 		cur.Deleted = nil
 		return &cur, nil
@@ -330,11 +333,9 @@ func (s *secretRules) restore(ctx context.Context, p policy, blob []byte) (store
 	}
 	now := s.clock.Now().UTC()
 	rec, _, err := s.store.Update(ctx, p.name, restored.Name, func(cur store.Record, exists bool) (*store.Record, error) {
-		switch stateOf(cur, exists, now) {
-		case stateActive:
-			return nil, errNameInUse(cur.Name)
-		case stateDeleted:
-			return nil, errDeletedButRecoverable(cur.Name)
+		if stateOf(cur, exists, now) != stateAbsent {
+			latest, _ := cur.Latest()
+			return nil, errRestoreConflict(cur.Name, latest.ID)
 		}
 		out := restored.Clone()
 		return &out, nil

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -43,14 +44,16 @@ func (a *API) Seed(ctx context.Context, vault string, secrets []SeedSecret) erro
 				Tags: maps.Clone(s.Tags), Enabled: enabled, Created: now, Updated: now,
 			}}}, nil
 		})
-		if err != nil && err != errAlreadySeeded {
+		if err != nil && !errors.Is(err, errAlreadySeeded) {
 			return fmt.Errorf("vault: seed %q: %w", s.Name, err)
 		}
 	}
 	return nil
 }
 
-var errAlreadySeeded = &ruleError{kind: kindNameInUse, message: "already present"}
+// errAlreadySeeded aborts a seed update for a name already in use, so that
+// nothing is written.
+var errAlreadySeeded = errors.New("vault: secret already present")
 
 // PurgeDue permanently removes the soft-deleted secrets, in every vault
 // this API knows (configured or created on demand), whose scheduled purge

@@ -154,25 +154,26 @@ func badParameter(message string) httpFailure {
 
 // failureOf maps a domain refusal to its response; any other error is an
 // internal failure whose text is not sent (it may come from the store).
-func failureOf(err error) httpFailure {
+func failureOf(err error, base string) httpFailure {
 	var re *ruleError
 	if !errors.As(err, &re) {
 		return httpFailure{status: http.StatusInternalServerError, code: "InternalServerError",
 			message: "The server encountered an internal error."}
 	}
+	msg := re.messageFor(base)
 	switch re.kind {
 	case kindNotFound:
-		return httpFailure{status: http.StatusNotFound, code: "SecretNotFound", message: re.message}
+		return httpFailure{status: http.StatusNotFound, code: "SecretNotFound", message: msg}
 	case kindDeletedConflict:
-		return httpFailure{status: http.StatusConflict, code: "Conflict", inner: "ObjectIsDeletedButRecoverable", message: re.message}
+		return httpFailure{status: http.StatusConflict, code: "Conflict", inner: "ObjectIsDeletedButRecoverable", message: msg}
 	case kindNameInUse:
-		return httpFailure{status: http.StatusConflict, code: "Conflict", message: re.message}
+		return httpFailure{status: http.StatusConflict, code: "Conflict", message: msg}
 	case kindDisabled:
-		return httpFailure{status: http.StatusForbidden, code: "Forbidden", inner: "SecretDisabled", message: re.message}
+		return httpFailure{status: http.StatusForbidden, code: "Forbidden", inner: "SecretDisabled", message: msg}
 	case kindPurgeProtected:
-		return httpFailure{status: http.StatusForbidden, code: "Forbidden", message: re.message}
+		return httpFailure{status: http.StatusForbidden, code: "Forbidden", message: msg}
 	default:
-		return badParameter(re.message)
+		return badParameter(msg)
 	}
 }
 
