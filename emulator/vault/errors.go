@@ -50,9 +50,12 @@ func errSecretNotFound(name string) error {
 	return &ruleError{kind: kindNotFound, message: fmt.Sprintf("A secret with (name/id) %s was not found in this key vault.%s", name, notFoundHint)}
 }
 
-// unconfirmed: the service's wording for a missing version of an existing
-// secret; the name/id form is the documented one for missing secrets.
+// errVersionNotFound names name/version, as the service does when a
+// version is addressed.
 func errVersionNotFound(name, version string) error {
+	if version == "" {
+		return errSecretNotFound(name)
+	}
 	return &ruleError{kind: kindNotFound, message: fmt.Sprintf("A secret with (name/id) %s/%s was not found in this key vault.%s", name, version, notFoundHint)}
 }
 

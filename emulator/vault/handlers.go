@@ -197,7 +197,7 @@ func (a *API) listVersions(req *request) {
 			return
 		}
 	}
-	rec, err := a.rules.active(req.r.Context(), req.policy, req.route.name)
+	rec, err := a.rules.active(req.r.Context(), req.policy, req.route.name, "")
 	if err != nil {
 		a.failErr(req, err)
 		return

@@ -94,7 +94,10 @@ func TestGetErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = f.client.GetSecret(ctx, "present", "0123456789abcdef0123456789abcdef", nil)
-	wantSDKError(t, err, 404, "SecretNotFound", "")
+	msg = wantSDKError(t, err, 404, "SecretNotFound", "")
+	if want := "A secret with (name/id) present/0123456789abcdef0123456789abcdef was not found in this key vault."; !strings.HasPrefix(msg, want) {
+		t.Errorf("message = %q, want prefix %q", msg, want)
+	}
 }
 
 func TestDisabledVersion(t *testing.T) {

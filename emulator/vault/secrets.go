@@ -157,17 +157,18 @@ func (s *secretRules) set(ctx context.Context, p policy, name string, in newSecr
 	return rec, *latest, nil
 }
 
-// active returns the record of an active secret or SecretNotFound.
-func (s *secretRules) active(ctx context.Context, p policy, name string) (store.Record, error) {
+// active returns the record of an active secret or SecretNotFound (naming
+// the version when one is addressed).
+func (s *secretRules) active(ctx context.Context, p policy, name, version string) (store.Record, error) {
 	rec, err := s.store.Get(ctx, p.name, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Record{}, errSecretNotFound(name)
+		return store.Record{}, errVersionNotFound(name, version)
 	}
 	if err != nil {
 		return store.Record{}, err
 	}
 	if stateOf(rec, true, s.clock.Now()) != stateActive {
-		return store.Record{}, errSecretNotFound(name)
+		return store.Record{}, errVersionNotFound(name, version)
 	}
 	return rec, nil
 }
@@ -191,7 +192,7 @@ func pick(rec store.Record, name, version string) (*store.Version, error) {
 // get returns one version (latest when version is empty) with its value;
 // a disabled version is refused.
 func (s *secretRules) get(ctx context.Context, p policy, name, version string) (store.Record, store.Version, error) {
-	rec, err := s.active(ctx, p, name)
+	rec, err := s.active(ctx, p, name, version)
 	if err != nil {
 		return store.Record{}, store.Version{}, err
 	}
@@ -220,7 +221,7 @@ func (s *secretRules) update(ctx context.Context, p policy, name, version string
 	var id string
 	rec, _, err := s.store.Update(ctx, p.name, name, func(cur store.Record, exists bool) (*store.Record, error) {
 		if stateOf(cur, exists, now) != stateActive {
-			return nil, errSecretNotFound(name)
+			return nil, errVersionNotFound(name, version)
 		}
 		v, err := pick(cur, name, version)
 		if err != nil {
@@ -317,7 +318,7 @@ func (s *secretRules) recover(ctx context.Context, p policy, name string) (store
 
 // backup seals every version of an active secret into an opaque blob.
 func (s *secretRules) backup(ctx context.Context, p policy, name string) ([]byte, error) {
-	rec, err := s.active(ctx, p, name)
+	rec, err := s.active(ctx, p, name, "")
 	if err != nil {
 		return nil, err
 	}
