@@ -11,6 +11,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"github.com/google/go-cmp/cmp"
+	"github.com/secretkit/secretkit/emulator/store"
 	"github.com/secretkit/secretkit/emulator/vault"
 )
 
@@ -318,7 +319,7 @@ func TestRecoveryLevels(t *testing.T) {
 }
 
 func TestNewRejectsBadOptions(t *testing.T) {
-	mem := func() vault.Options { return start(t, vault.Options{}).optionsWithStore() }
+	mem := func() vault.Options { return vault.Options{Store: store.NewMemory()} }
 	for name, opts := range map[string]vault.Options{
 		"no store":       {},
 		"retention 6":    withVaults(mem(), vault.Settings{Name: "v", RetentionDays: 6}),
@@ -332,8 +333,6 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		}
 	}
 }
-
-func (f *fixture) optionsWithStore() vault.Options { return vault.Options{Store: f.store} }
 
 func withVaults(o vault.Options, s ...vault.Settings) vault.Options {
 	o.Vaults = s
