@@ -1,12 +1,14 @@
 package identity
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -63,7 +65,9 @@ func newFixture(t *testing.T, arcKeyDir string, ids ...Identity) *fixture {
 		t.Fatal(err)
 	}
 	clk := &clock.Adjustable{}
+	logs := &lockedBuffer{}
 	e, err := New(Options{
+		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Identities: ids,
 		Issuer:     &token.Issuer{Key: key, Tenant: tenant, Clock: clk, Lifetime: 2 * time.Hour},
 		Tenant:     tenant,
@@ -83,6 +87,13 @@ func newFixture(t *testing.T, arcKeyDir string, ids ...Identity) *fixture {
 		if err := e.Close(); err != nil {
 			t.Error(err)
 		}
+		out := logs.String()
+		// No header secret, and no JWT (every one starts with base64 of `{"`).
+		for _, leak := range []string{e.Secret(), "eyJ"} {
+			if strings.Contains(out, leak) {
+				t.Errorf("logs contain %q:\n%s", leak, out)
+			}
+		}
 	})
 	return f
 }
@@ -100,6 +111,23 @@ func (f *fixture) hitsOn(path string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.hits[path]
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // clearManagedIdentityEnv removes every variable the SDKs use to pick a

@@ -164,6 +164,9 @@ type wireClaims struct {
 // allowed either way. Every failure is an *Error whose Error() is Key
 // Vault's 401 message.
 func (v *Validator) Validate(raw string, audiences ...string) (Claims, error) {
+	if v.Key == nil || v.Clock == nil || v.Tenant == "" {
+		return Claims{}, errors.New("token: Validator needs Key, Clock and Tenant")
+	}
 	if raw == "" {
 		return Claims{}, missing()
 	}

@@ -254,6 +254,17 @@ func TestSkewAllowance(t *testing.T) {
 	}
 }
 
+func TestValidatorRequiresConfiguration(t *testing.T) {
+	k := newKeyForTest(t)
+	for _, v := range []*Validator{{Tenant: tenant, Clock: clock.NewFixed(start)}, {Key: k, Clock: clock.NewFixed(start)}, {Key: k, Tenant: tenant}} {
+		_, err := v.Validate("x.y.z")
+		var te *Error
+		if err == nil || errors.As(err, &te) {
+			t.Errorf("misconfigured validator returned %v, want a plain configuration error", err)
+		}
+	}
+}
+
 func TestAudiences(t *testing.T) {
 	k := newKeyForTest(t)
 	clk := clock.NewFixed(start)
