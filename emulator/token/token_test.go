@@ -397,3 +397,45 @@ func TestJWKSIsPublicOnly(t *testing.T) {
 }
 
 type bigInt = big.Int
+
+func TestConcurrentCreateAgreesOnOneKey(t *testing.T) {
+	dir := t.TempDir()
+	const n = 4
+	ids := make(chan string, n)
+	for range n {
+		go func() {
+			k, err := LoadOrCreateKey(dir)
+			if err != nil {
+				t.Error(err)
+				ids <- ""
+				return
+			}
+			ids <- k.ID()
+		}()
+	}
+	first := <-ids
+	for range n - 1 {
+		if id := <-ids; id != first {
+			t.Errorf("concurrent creators disagree: %s vs %s", id, first)
+		}
+	}
+}
+
+func TestPKCS1KeyFileAccepted(t *testing.T) {
+	dir := t.TempDir()
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(priv)})
+	if err := os.WriteFile(filepath.Join(dir, KeyFileName), pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k, err := LoadOrCreateKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.ID() != thumbprint(&priv.PublicKey) {
+		t.Error("loaded a different key than the one on disk")
+	}
+}
