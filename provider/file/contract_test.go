@@ -172,6 +172,7 @@ func (h *harness) Rules() providertest.Rules {
 		// Only a directory stores bytes verbatim; YAML, JSON and dotenv
 		// hold text.
 		BinarySafe: h.format == file.FormatDir,
+		Parallel:   true,
 	}
 }
 

@@ -71,6 +71,10 @@ type Rules struct {
 	// MaxValueBytes is the largest value the backend stores; zero means no
 	// limit below the suite's 25,600-byte case.
 	MaxValueBytes int
+	// Parallel runs the cases in parallel (t.Parallel), which shortens
+	// runs against remote backends. Harnesses that use t.Setenv or other
+	// process-wide state must leave it false.
+	Parallel bool
 }
 
 // UniqueName returns "pt-<base>-<16 hex digits>": lower case, digits and
@@ -134,13 +138,19 @@ func Run(t *testing.T, newHarness HarnessMaker) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), caseTimeout)
-			defer cancel()
-			h, err := newHarness(ctx, t)
+			setupCtx, cancelSetup := context.WithTimeout(context.Background(), caseTimeout)
+			h, err := newHarness(setupCtx, t)
+			cancelSetup()
 			if err != nil {
 				t.Fatalf("making harness: %v", err)
 			}
 			s := &suite{h: h, rules: h.Rules()}
+			if s.rules.Parallel {
+				t.Parallel()
+			}
+			// The case's own deadline starts after any wait for a parallel slot.
+			ctx, cancel := context.WithTimeout(context.Background(), caseTimeout)
+			defer cancel()
 			if s.rules.NewName == nil {
 				s.rules.NewName = UniqueName
 			}
