@@ -1,0 +1,92 @@
+package emulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// adminHandler serves /_emulator/ on the identity listener only: the vault
+// API never exposes these, so a client of the vault cannot move the clock.
+//
+//	GET  /_emulator/health                 200 {"status":"ok"} once serving
+//	GET  /_emulator/clock                  {"now":unix,"offsetSeconds":n}
+//	POST /_emulator/clock/advance?by=48h   moves the clock forward (Go duration, or "by" in a JSON body)
+//	POST /_emulator/reset                  drops all state and re-seeds the config's secrets
+//	GET  /_emulator/env                    the client environment as JSON
+//	POST /_emulator/federated-token?identity=NAME   a workload-identity client assertion
+func (s *Server) adminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /_emulator/health", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /_emulator/clock", func(w http.ResponseWriter, r *http.Request) {
+		s.writeClock(w)
+	})
+	mux.HandleFunc("POST /_emulator/clock/advance", func(w http.ResponseWriter, r *http.Request) {
+		by := r.URL.Query().Get("by")
+		if by == "" && r.Body != nil {
+			var body struct {
+				By string `json:"by"`
+			}
+			if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&body); err != nil {
+				adminError(w, http.StatusBadRequest, `body must be {"by":"<duration>"} or use ?by=<duration>`)
+				return
+			}
+			by = body.By
+		}
+		d, err := time.ParseDuration(by)
+		if err != nil || d <= 0 {
+			adminError(w, http.StatusBadRequest, "by must be a positive Go duration such as 90m or 2160h")
+			return
+		}
+		s.Advance(r.Context(), d)
+		s.writeClock(w)
+	})
+	mux.HandleFunc("POST /_emulator/reset", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.Reset(r.Context()); err != nil {
+			s.logger.Error("reset failed", "err", err)
+			adminError(w, http.StatusInternalServerError, "reset failed: "+err.Error())
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /_emulator/env", func(w http.ResponseWriter, r *http.Request) {
+		env := map[string]string{}
+		for _, kv := range s.ClientEnv() {
+			env[kv.Key] = kv.Value
+		}
+		writeJSON(w, http.StatusOK, env)
+	})
+	mux.HandleFunc("POST /_emulator/federated-token", func(w http.ResponseWriter, r *http.Request) {
+		name := r.URL.Query().Get("identity")
+		tok, err := s.endpoints.FederatedToken(name)
+		if err != nil {
+			adminError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte(tok))
+	})
+	mux.HandleFunc("/_emulator/", func(w http.ResponseWriter, r *http.Request) {
+		adminError(w, http.StatusNotFound, "no admin route "+r.Method+" "+r.URL.Path)
+	})
+	return mux
+}
+
+func (s *Server) writeClock(w http.ResponseWriter) {
+	writeJSON(w, http.StatusOK, map[string]int64{
+		"now":           s.clock.Now().Unix(),
+		"offsetSeconds": int64(s.clock.Offset() / time.Second),
+	})
+}
+
+func adminError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

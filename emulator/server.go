@@ -1,0 +1,549 @@
+// Package emulator runs a local stand-in for Azure Key Vault (secrets) and the
+// Azure managed-identity token endpoints, faithful enough that the unmodified
+// official SDKs run the whole managed-identity flow against it offline.
+//
+// A Server wires the rooms together: config, the one clock, the store
+// (memory or bbolt), the TLS authority, the token issuer and validator, the
+// identity endpoints, access control and the vault API. It serves two
+// listeners:
+//
+//   - the vault listener (HTTPS): the Key Vault secrets API, plus the
+//     Service Fabric and Entra (workload identity) endpoints, which clients
+//     only call over TLS;
+//   - the identity listener (plain HTTP, like the real ones): IMDS, App
+//     Service, Cloud Shell, Azure ML and Azure Arc token endpoints, and the
+//     admin routes under /_emulator/.
+//
+// cmd/emulator and emulator/emulatortest both run a Server.
+package emulator
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/secretkit/secretkit/emulator/access"
+	"github.com/secretkit/secretkit/emulator/clock"
+	"github.com/secretkit/secretkit/emulator/config"
+	"github.com/secretkit/secretkit/emulator/identity"
+	"github.com/secretkit/secretkit/emulator/store"
+	"github.com/secretkit/secretkit/emulator/tlsca"
+	"github.com/secretkit/secretkit/emulator/token"
+	"github.com/secretkit/secretkit/emulator/vault"
+)
+
+// Default listener addresses.
+const (
+	DefaultVaultAddr    = "127.0.0.1:8443"
+	DefaultIdentityAddr = "127.0.0.1:8080"
+)
+
+// purgeInterval is how often scheduled purges run on the wall clock; reads
+// already treat overdue records as purged, so this only reclaims space.
+const purgeInterval = time.Minute
+
+// Options configure a Server. The zero value runs the defaults: embedded
+// config, in-memory store, the default addresses and TLS directory.
+type Options struct {
+	// Config is the emulator configuration; nil means config.Default().
+	Config *config.Config
+
+	// VaultAddr and IdentityAddr are the listen addresses ("host:port";
+	// port 0 picks a free port). Empty means the defaults. Ignored when the
+	// matching listener is given.
+	VaultAddr, IdentityAddr string
+
+	// VaultListener and IdentityListener, when set, are used instead of
+	// listening on the addresses; the Server closes them on Shutdown.
+	VaultListener, IdentityListener net.Listener
+
+	// DataFile, when set, makes state durable in a bbolt file: every
+	// acknowledged write is synced before its response is sent.
+	DataFile string
+
+	// TLSDir holds the CA, the server certificate, the token signing key
+	// and the backup key. Empty means DefaultTLSDir().
+	TLSDir string
+
+	// IdentityHeader is the secret App Service / Service Fabric / Azure ML
+	// clients must send. Empty means the config's, else a random one.
+	IdentityHeader string
+
+	// ArcKeyDir is where Azure Arc challenge key files are written; empty
+	// means the identity package's default.
+	ArcKeyDir string
+
+	// Clock is the emulator's time; nil means the wall clock. Advancing it
+	// moves token validity and scheduled purges together.
+	Clock *clock.Adjustable
+
+	// Logger receives request and lifecycle logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Server is a running (or ready to run) emulator.
+type Server struct {
+	cfg       *config.Config
+	clock     *clock.Adjustable
+	store     store.Store
+	authority *tlsca.Authority
+	vaultAPI  *vault.API
+	endpoints *identity.Endpoints
+	logger    *slog.Logger
+	header    string
+
+	vaultLn, identityLn net.Listener
+	vaultSrv, idSrv     *http.Server
+
+	stopPurge chan struct{}
+	purgeDone chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// DefaultTLSDir is the per-user directory the emulator keeps its key
+// material in, so a user trusts its CA once: $XDG_STATE_HOME/secretkit-emulator,
+// else ~/.local/state/secretkit-emulator, else the user config directory.
+func DefaultTLSDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "secretkit-emulator")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "secretkit-emulator")
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "secretkit-emulator")
+	}
+	return filepath.Join(os.TempDir(), "secretkit-emulator")
+}
+
+// Start builds a Server from opts and starts serving. The listeners accept
+// connections when it returns.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	s, err := New(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.listen(opts); err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	s.serve()
+	return s, nil
+}
+
+// New builds a Server without listening: config, key material, store,
+// seeding. Start is New plus listening.
+func New(ctx context.Context, opts Options) (*Server, error) {
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	clk := opts.Clock
+	if clk == nil {
+		clk = &clock.Adjustable{}
+	}
+	tlsDir := opts.TLSDir
+	if tlsDir == "" {
+		tlsDir = DefaultTLSDir()
+	}
+
+	authority, err := tlsca.LoadOrCreate(tlsDir, cfg.ServerNames())
+	if err != nil {
+		return nil, err
+	}
+	key, err := token.LoadOrCreateKey(tlsDir)
+	if err != nil {
+		return nil, err
+	}
+	backupKey, err := loadOrCreateBackupKey(tlsDir)
+	if err != nil {
+		return nil, err
+	}
+
+	header := firstNonEmpty(opts.IdentityHeader, cfg.IdentityHeader)
+	if header == "" {
+		header = randomHex(16)
+	}
+
+	issuer := &token.Issuer{Key: key, Tenant: cfg.Tenant, Clock: clk, Lifetime: cfg.TokenLifetime}
+	validator := &token.Validator{Key: key, Tenant: cfg.Tenant, Clock: clk}
+
+	endpoints, err := identity.New(identity.Options{
+		Identities: identities(cfg),
+		Issuer:     issuer,
+		Tenant:     cfg.Tenant,
+		Secret:     header,
+		ArcKeyDir:  opts.ArcKeyDir,
+		Logger:     logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	var st store.Store
+	if opts.DataFile != "" {
+		st, err = store.OpenBolt(opts.DataFile, nil)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		st = store.NewMemory()
+	}
+
+	api, err := vault.New(vault.Options{
+		Store:         st,
+		Clock:         clk,
+		Tenant:        cfg.Tenant,
+		Vaults:        vaultSettings(cfg),
+		Authenticator: validator,
+		Authorizer:    accessRules(cfg),
+		BackupKey:     backupKey,
+		Logger:        logger,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+
+	s := &Server{
+		cfg:       cfg,
+		clock:     clk,
+		store:     st,
+		authority: authority,
+		vaultAPI:  api,
+		endpoints: endpoints,
+		logger:    logger,
+		header:    header,
+	}
+	if err := s.seed(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// seed creates the config's secrets that are neither stored nor deleted.
+func (s *Server) seed(ctx context.Context) error {
+	for _, v := range s.cfg.Vaults {
+		if len(v.Secrets) == 0 {
+			continue
+		}
+		seeds := make([]vault.SeedSecret, len(v.Secrets))
+		for i, sec := range v.Secrets {
+			seeds[i] = vault.SeedSecret{
+				Name: sec.Name, Value: sec.Value, ContentType: sec.ContentType,
+				Tags: sec.Tags, Enabled: sec.Enabled,
+			}
+		}
+		if err := s.vaultAPI.Seed(ctx, v.Name, seeds); err != nil {
+			return fmt.Errorf("seeding vault %s: %w", v.Name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Server) listen(opts Options) error {
+	s.vaultLn = opts.VaultListener
+	if s.vaultLn == nil {
+		ln, err := net.Listen("tcp", firstNonEmpty(opts.VaultAddr, DefaultVaultAddr))
+		if err != nil {
+			return fmt.Errorf("vault listener: %w", err)
+		}
+		s.vaultLn = ln
+	}
+	s.identityLn = opts.IdentityListener
+	if s.identityLn == nil {
+		ln, err := net.Listen("tcp", firstNonEmpty(opts.IdentityAddr, DefaultIdentityAddr))
+		if err != nil {
+			s.vaultLn.Close()
+			return fmt.Errorf("identity listener: %w", err)
+		}
+		s.identityLn = ln
+	}
+	return nil
+}
+
+func (s *Server) serve() {
+	tlsConfig := s.authority.TLSConfig()
+	s.vaultSrv = &http.Server{
+		Handler:           s.vaultHandler(),
+		TLSConfig:         tlsConfig,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
+	}
+	s.idSrv = &http.Server{
+		Handler:           s.identityHandler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
+	}
+	go s.vaultSrv.Serve(tls.NewListener(s.vaultLn, tlsConfig))
+	go s.idSrv.Serve(s.identityLn)
+
+	s.stopPurge = make(chan struct{})
+	s.purgeDone = make(chan struct{})
+	go s.purgeLoop()
+}
+
+func (s *Server) purgeLoop() {
+	defer close(s.purgeDone)
+	t := time.NewTicker(purgeInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopPurge:
+			return
+		case <-t.C:
+			s.purgeDue(context.Background())
+		}
+	}
+}
+
+func (s *Server) purgeDue(ctx context.Context) {
+	if n, err := s.vaultAPI.PurgeDue(ctx); err != nil {
+		s.logger.Error("scheduled purge failed", "err", err)
+	} else if n > 0 {
+		s.logger.Info("scheduled purge", "purged", n)
+	}
+}
+
+// vaultHandler serves the HTTPS listener: the identity endpoints that only
+// run over TLS (Service Fabric, the Entra authority) by their first path
+// segment, everything else is the Key Vault API (which answers unknown
+// routes the way Key Vault does).
+func (s *Server) vaultHandler() http.Handler {
+	idHandler := s.endpoints.HTTPSHandler()
+	tenant := strings.ToLower(s.cfg.Tenant)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		switch strings.ToLower(first) {
+		case "servicefabric", tenant, "common", "organizations":
+			idHandler.ServeHTTP(w, r)
+		default:
+			s.vaultAPI.ServeHTTP(w, r)
+		}
+	})
+}
+
+func (s *Server) identityHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/_emulator/", s.adminHandler())
+	mux.Handle("/", s.endpoints.HTTPHandler())
+	return mux
+}
+
+// Shutdown stops accepting requests, lets in-flight ones finish (until ctx
+// is done), then closes the store. It is safe to call more than once.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() {
+		var errs []error
+		if s.vaultSrv != nil {
+			errs = append(errs, s.vaultSrv.Shutdown(ctx), s.idSrv.Shutdown(ctx))
+			close(s.stopPurge)
+			<-s.purgeDone
+		}
+		errs = append(errs, s.endpoints.Close(), s.store.Close())
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// Close shuts the server down without waiting for in-flight requests
+// longer than five seconds.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.Shutdown(ctx)
+}
+
+// Clock is the emulator's clock; advancing it moves token validity and
+// scheduled purges.
+func (s *Server) Clock() *clock.Adjustable { return s.clock }
+
+// Config is the configuration the server runs with, defaults filled in.
+func (s *Server) Config() *config.Config { return s.cfg }
+
+// Authority is the emulator's TLS authority: the CA clients must trust.
+func (s *Server) Authority() *tlsca.Authority { return s.authority }
+
+// Endpoints are the managed-identity endpoints, e.g. to mint a federated
+// token for workload identity.
+func (s *Server) Endpoints() *identity.Endpoints { return s.endpoints }
+
+// IdentityHeader is the secret App Service, Service Fabric and Azure ML
+// clients must present.
+func (s *Server) IdentityHeader() string { return s.header }
+
+// VaultAddr is the address the vault listener accepts connections on.
+func (s *Server) VaultAddr() net.Addr { return s.vaultLn.Addr() }
+
+// IdentityAddr is the address the identity listener accepts connections on.
+func (s *Server) IdentityAddr() net.Addr { return s.identityLn.Addr() }
+
+// VaultURL is the default vault's URL with a trailing slash, on a host
+// clients can reach (a wildcard listen address becomes 127.0.0.1).
+func (s *Server) VaultURL() string {
+	return "https://" + reachable(s.vaultLn.Addr()) + "/"
+}
+
+// IdentityURL is the identity listener's base URL without a trailing slash.
+func (s *Server) IdentityURL() string {
+	return "http://" + reachable(s.identityLn.Addr())
+}
+
+// Reset removes all stored state and seeds the config's secrets again.
+// The clock is left alone: tokens clients already hold stay valid.
+func (s *Server) Reset(ctx context.Context) error {
+	if err := s.store.Reset(ctx); err != nil {
+		return err
+	}
+	return s.seed(ctx)
+}
+
+// Advance moves the emulator clock forward and runs the purges that became
+// due, returning the new time.
+func (s *Server) Advance(ctx context.Context, d time.Duration) time.Time {
+	now := s.clock.Advance(d)
+	s.purgeDue(ctx)
+	return now
+}
+
+// reachable turns a listen address into one a client on this host can
+// dial: unspecified addresses (0.0.0.0, ::) become loopback.
+func reachable(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func identities(cfg *config.Config) []identity.Identity {
+	out := make([]identity.Identity, len(cfg.Identities))
+	for i, id := range cfg.Identities {
+		out[i] = identity.Identity{
+			Name: id.Name, Kind: id.Kind,
+			ClientID: id.ClientID, ObjectID: id.ObjectID, ResourceID: id.ResourceID,
+		}
+	}
+	return out
+}
+
+func vaultSettings(cfg *config.Config) []vault.Settings {
+	out := make([]vault.Settings, len(cfg.Vaults))
+	for i, v := range cfg.Vaults {
+		out[i] = vault.Settings{Name: v.Name, RetentionDays: v.RetentionDays, PurgeProtection: v.PurgeProtection}
+	}
+	return out
+}
+
+// accessRules turns the config's per-vault access (identities by name)
+// into rules keyed by object id, which is what a token carries.
+func accessRules(cfg *config.Config) *access.Rules {
+	objectIDs := make(map[string]string, len(cfg.Identities))
+	for _, id := range cfg.Identities {
+		objectIDs[strings.ToLower(id.Name)] = id.ObjectID
+	}
+	rules := &access.Rules{
+		SubscriptionID: cfg.SubscriptionID(),
+		ResourceGroup:  "emulator",
+		Location:       "local",
+		Vaults:         map[string]access.VaultRules{},
+	}
+	for _, v := range cfg.Vaults {
+		if v.Access == nil {
+			continue
+		}
+		var vr access.VaultRules
+		switch {
+		case v.Access.Roles != nil:
+			vr.Model = access.RBAC
+			for _, ra := range v.Access.Roles {
+				vr.Roles = append(vr.Roles, access.RoleAssignment{
+					ObjectID: objectIDs[strings.ToLower(ra.Identity)], Role: ra.Role, Scope: ra.Scope,
+				})
+			}
+		default:
+			vr.Model = access.Policies
+			for _, p := range v.Access.Policies {
+				vr.Policies = append(vr.Policies, access.Policy{
+					ObjectID: objectIDs[strings.ToLower(p.Identity)], Permissions: p.Secrets,
+				})
+			}
+		}
+		rules.Vaults[strings.ToLower(v.Name)] = vr
+	}
+	return rules
+}
+
+// loadOrCreateBackupKey keeps the key that seals backup blobs next to the
+// other key material, so backups survive restarts but no other emulator
+// (or a tampered blob) restores them.
+func loadOrCreateBackupKey(dir string) ([]byte, error) {
+	path := filepath.Join(dir, "backup.key")
+	data, err := os.ReadFile(path)
+	if err == nil {
+		key, derr := hex.DecodeString(strings.TrimSpace(string(data)))
+		if derr != nil || len(key) != 32 {
+			return nil, fmt.Errorf("backup key %s is corrupt: want 64 hex characters", path)
+		}
+		return key, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("reading backup key: %w", err)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(dir, ".backup.key-*")
+	if err != nil {
+		return nil, fmt.Errorf("writing backup key: %w", err)
+	}
+	_, werr := tmp.WriteString(hex.EncodeToString(key) + "\n")
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), path)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("writing backup key: %w", werr)
+	}
+	return key, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
