@@ -252,3 +252,45 @@ func TestSecretURIFragment(t *testing.T) {
 		t.Errorf("GetSecretByURI = %+v, %v", s.Metadata, err)
 	}
 }
+
+func TestIOErrorsAreClassified(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.yaml")
+	os.WriteFile(path, []byte("a: 1\n"), 0o600)
+	p, err := file.New(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Replaced by a directory: an I/O failure of no known kind, which may
+	// clear up (as a later rename would), so unavailable.
+	os.Remove(path)
+	os.Mkdir(path, 0o700)
+	if _, err := p.GetSecret(context.Background(), "a", ""); !errors.Is(err, provider.ErrUnavailable) {
+		t.Errorf("read error: err = %v; want ErrUnavailable", err)
+	}
+	for _, err := range p.ListSecrets(context.Background()) {
+		if !errors.Is(err, provider.ErrUnavailable) {
+			t.Errorf("list err = %v; want ErrUnavailable", err)
+		}
+	}
+
+	vol := filepath.Join(dir, "vol")
+	os.Mkdir(vol, 0o700)
+	dp, err := file.New(vol, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(vol)
+	for _, err := range dp.ListSecrets(context.Background()) {
+		if !errors.Is(err, provider.ErrNotFound) {
+			t.Errorf("list of a removed directory: err = %v; want ErrNotFound", err)
+		}
+	}
+}
+
+func TestParseErrorWithoutLine(t *testing.T) {
+	err := &file.ParseError{Path: "/etc/s.yaml", Msg: "malformed YAML: something"}
+	if got, want := err.Error(), "/etc/s.yaml: malformed YAML: something"; got != want {
+		t.Errorf("Error() = %q; want %q", got, want)
+	}
+}
