@@ -169,9 +169,9 @@ func (h *harness) Rules() providertest.Rules {
 		Capabilities: provider.Capabilities{List: true, GetMany: true},
 		InvalidNames: invalid,
 		EmptyValues:  true,
-		// Only a directory stores bytes verbatim; YAML, JSON and dotenv
-		// hold text.
-		BinarySafe: h.format == file.FormatDir,
+		// A directory stores bytes verbatim and YAML carries non-UTF-8
+		// strings as !!binary; JSON and dotenv hold text.
+		BinarySafe: h.format == file.FormatDir || h.format == file.FormatYAML,
 		Parallel:   true,
 	}
 }

@@ -4,8 +4,8 @@
 //
 // In YAML and JSON files nested mappings flatten into names joined by a
 // separator ("." by default): {"db": {"password": "x"}} holds "db.password".
-// Scalars other than strings read as their literal text and null as the
-// empty value; lists are rejected. Duplicate keys, including ones produced by
+// Scalars other than strings read as their literal text, null as the empty
+// value and YAML !!binary as its decoded bytes; lists are rejected. Duplicate keys, including ones produced by
 // flattening, are errors. Errors name the file and line but never a value.
 //
 // In a directory each regular file is a secret named after the file, its

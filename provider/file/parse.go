@@ -2,6 +2,7 @@ package file
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -134,8 +135,17 @@ func (f *flattener) walkYAML(prefix string, m *yaml.Node) error {
 			}
 		case yaml.ScalarNode:
 			value := v.Value
-			if v.Tag == "!!null" {
+			switch v.Tag {
+			case "!!null":
 				value = ""
+			case "!!binary":
+				// yaml.v3 writes strings that are not UTF-8 this way, so
+				// decoding it makes YAML files binary-safe.
+				b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(v.Value), ""))
+				if err != nil {
+					return f.fail(v.Line, "key %q: !!binary value is not valid base64", name)
+				}
+				value = string(b)
 			}
 			if err := f.add(name, k.Line, value); err != nil {
 				return err
