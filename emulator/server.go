@@ -81,6 +81,12 @@ type Options struct {
 	// clients must send. Empty means the config's, else a random one.
 	IdentityHeader string
 
+	// AdvertiseHost is the host name put in the URLs the server hands to
+	// clients (ClientEnv, VaultURL, IdentityURL), for clients that reach it
+	// by another name, such as a docker-compose service name. Empty means
+	// the listen address, with a wildcard address shown as 127.0.0.1.
+	AdvertiseHost string
+
 	// ArcKeyDir is where Azure Arc challenge key files are written; empty
 	// means the identity package's default.
 	ArcKeyDir string
@@ -103,6 +109,7 @@ type Server struct {
 	endpoints *identity.Endpoints
 	logger    *slog.Logger
 	header    string
+	advertise string
 
 	vaultLn, identityLn net.Listener
 	vaultSrv, idSrv     *http.Server
@@ -231,6 +238,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		endpoints: endpoints,
 		logger:    logger,
 		header:    header,
+		advertise: opts.AdvertiseHost,
 	}
 	if err := s.seed(ctx); err != nil {
 		st.Close()
@@ -399,12 +407,12 @@ func (s *Server) IdentityAddr() net.Addr { return s.identityLn.Addr() }
 // VaultURL is the default vault's URL with a trailing slash, on a host
 // clients can reach (a wildcard listen address becomes 127.0.0.1).
 func (s *Server) VaultURL() string {
-	return "https://" + reachable(s.vaultLn.Addr()) + "/"
+	return "https://" + s.reachable(s.vaultLn.Addr()) + "/"
 }
 
 // IdentityURL is the identity listener's base URL without a trailing slash.
 func (s *Server) IdentityURL() string {
-	return "http://" + reachable(s.identityLn.Addr())
+	return "http://" + s.reachable(s.identityLn.Addr())
 }
 
 // Reset removes all stored state and seeds the config's secrets again.
@@ -424,14 +432,18 @@ func (s *Server) Advance(ctx context.Context, d time.Duration) time.Time {
 	return now
 }
 
-// reachable turns a listen address into one a client on this host can
-// dial: unspecified addresses (0.0.0.0, ::) become loopback.
-func reachable(a net.Addr) string {
+// reachable turns a listen address into one a client can dial: the
+// advertised host when there is one, else the listen host with unspecified
+// addresses (0.0.0.0, ::) shown as loopback.
+func (s *Server) reachable(a net.Addr) string {
 	host, port, err := net.SplitHostPort(a.String())
 	if err != nil {
 		return a.String()
 	}
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+	switch ip := net.ParseIP(host); {
+	case s.advertise != "":
+		host = s.advertise
+	case ip == nil || ip.IsUnspecified():
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)

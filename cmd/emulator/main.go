@@ -11,6 +11,7 @@
 //	-tls-dir          EMULATOR_TLS_DIR          CA, certificate and signing keys (default: per-user state dir)
 //	-env-file         EMULATOR_ENV_FILE         also write the client environment to this file
 //	-identity-header  EMULATOR_IDENTITY_HEADER  fix IDENTITY_HEADER (default: config, else random)
+//	-advertise-host   EMULATOR_ADVERTISE_HOST   host name in the printed URLs (default: the listen host)
 //	-log-format       EMULATOR_LOG_FORMAT       text or json (default text)
 //	-log-level        EMULATOR_LOG_LEVEL        debug, info, warn or error (default info)
 //
@@ -51,7 +52,7 @@ func main() {
 
 type settings struct {
 	vaultAddr, identityAddr, configPath, dataFile, tlsDir, envFile, identityHeader string
-	logFormat, logLevel                                                            string
+	advertiseHost, logFormat, logLevel                                             string
 }
 
 // parseFlags reads flags, falling back to EMULATOR_* variables for any flag
@@ -70,6 +71,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (se
 	str(&s.tlsDir, "tls-dir", emulator.DefaultTLSDir(), "directory for the CA, server certificate and signing keys")
 	str(&s.envFile, "env-file", "", "also write the client environment (KEY=VALUE lines) to this file")
 	str(&s.identityHeader, "identity-header", "", "fixed IDENTITY_HEADER secret; empty uses the config's or a random one")
+	str(&s.advertiseHost, "advertise-host", "", "host name clients use to reach the emulator, put in the printed URLs (e.g. a compose service name)")
 	str(&s.logFormat, "log-format", "text", "log format on stderr: text or json")
 	str(&s.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.Usage = func() {
@@ -139,6 +141,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		DataFile:       s.dataFile,
 		TLSDir:         s.tlsDir,
 		IdentityHeader: s.identityHeader,
+		AdvertiseHost:  s.advertiseHost,
 		Logger:         logger,
 	})
 	if err != nil {

@@ -420,6 +420,7 @@ func TestFlagsFallBackToEnvironment(t *testing.T) {
 		"EMULATOR_TLS_DIR":         "/var/lib/emulator-tls",
 		"EMULATOR_ENV_FILE":        "/run/emulator.env",
 		"EMULATOR_IDENTITY_HEADER": "h",
+		"EMULATOR_ADVERTISE_HOST":  "emulator",
 		"EMULATOR_LOG_FORMAT":      "json",
 		"EMULATOR_LOG_LEVEL":       "debug",
 	}
@@ -430,7 +431,7 @@ func TestFlagsFallBackToEnvironment(t *testing.T) {
 	want := settings{
 		vaultAddr: "127.0.0.1:9443", identityAddr: "127.0.0.1:9080", configPath: "/etc/emulator.yaml",
 		dataFile: "/flag/wins.db", tlsDir: "/var/lib/emulator-tls", envFile: "/run/emulator.env",
-		identityHeader: "h", logFormat: "json", logLevel: "debug",
+		identityHeader: "h", advertiseHost: "emulator", logFormat: "json", logLevel: "debug",
 	}
 	if s != want {
 		t.Errorf("parseFlags = %+v\nwant %+v", s, want)
