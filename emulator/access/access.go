@@ -50,6 +50,19 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, bearer, resource string) (Caller, error)
 }
 
+// Renewable is implemented by Authenticate errors that a fresh token for
+// the same identity would cure: the token expired or is not yet valid on
+// the emulator's clock, or was signed by a key or tenant this emulator does
+// not use (another emulator in the same process, before a restart with a
+// new key). The vault API then answers with a claims challenge, which makes
+// the SDKs bypass their token cache and fetch a new token once — the way
+// continuous access evaluation works against the real service. Without it
+// an SDK that cached a token before the emulator's clock was advanced
+// would keep presenting it forever.
+type Renewable interface {
+	Renewable() bool
+}
+
 // Authorizer decides whether caller may perform op on secret (empty for
 // operations on the whole vault, such as list) in the named vault. It
 // returns nil to allow, or the Denial that becomes a 403 response.

@@ -37,7 +37,7 @@ func TestZeroClockFollowsWallClockInUTC(t *testing.T) {
 	if got.Location() != time.UTC {
 		t.Errorf("Now is in %v, want UTC", got.Location())
 	}
-	if d := c.Advance(24*time.Hour).Sub(time.Now()); d < 23*time.Hour {
+	if d := c.Advance(24 * time.Hour).Sub(time.Now()); d < 23*time.Hour {
 		t.Errorf("advanced clock is only %v ahead", d)
 	}
 }

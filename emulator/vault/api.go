@@ -17,6 +17,7 @@ package vault
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/secretkit/secretkit/emulator/access"
 	"github.com/secretkit/secretkit/emulator/clock"
@@ -334,11 +336,24 @@ func (a *API) authenticate(req *request, resource string) (access.Caller, bool) 
 	}
 	caller, err := a.authenticator.Authenticate(req.r.Context(), token, resource)
 	if err != nil {
+		var renewable access.Renewable
+		if errors.As(err, &renewable) && renewable.Renewable() {
+			challenge = claimsChallenge(a.rules.clock.Now())
+		}
 		req.w.Header().Set("WWW-Authenticate", challenge)
 		a.fail(req, httpFailure{status: http.StatusUnauthorized, code: "Unauthorized", message: err.Error()})
 		return access.Caller{}, false
 	}
 	return caller, true
+}
+
+// claimsChallenge is a continuous-access-evaluation challenge demanding a
+// token issued no earlier than now: the SDKs answer it by fetching a new
+// token past their cache and retrying once.
+func claimsChallenge(now time.Time) string {
+	claims := fmt.Sprintf(`{"access_token":{"nbf":{"essential":true,"value":"%d"}}}`, now.Unix())
+	return `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims="` +
+		base64.StdEncoding.EncodeToString([]byte(claims)) + `"`
 }
 
 func (a *API) fail(req *request, f httpFailure) {

@@ -2,6 +2,7 @@ package vault_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -371,6 +372,28 @@ func TestAuthenticatorRejection(t *testing.T) {
 	}
 	if s.bearer != "test-token" || s.resource != "https://localhost:1234" {
 		t.Errorf("Authenticate(%q, %q)", s.bearer, s.resource)
+	}
+}
+
+// renewableErr stands for a token that a fresh one would replace.
+type renewableErr struct{}
+
+func (renewableErr) Error() string   { return "AKV10010: Token expired." }
+func (renewableErr) Renewable() bool { return true }
+
+func TestRenewableRejectionSendsClaimsChallenge(t *testing.T) {
+	s := &seam{authErr: fmt.Errorf("wrapped: %w", renewableErr{})}
+	f := start(t, vault.Options{Tenant: "tenant-1", Authenticator: s})
+	r := f.raw(t, http.MethodGet, "", "/secrets?api-version=7.6", "", nil)
+	wantError(t, r, 401, "Unauthorized", "")
+	got := r.header.Get("WWW-Authenticate")
+	const prefix = `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims="`
+	if !strings.HasPrefix(got, prefix) || !strings.HasSuffix(got, `"`) {
+		t.Fatalf("challenge %q is not a claims challenge", got)
+	}
+	claims, err := base64.StdEncoding.DecodeString(strings.TrimSuffix(strings.TrimPrefix(got, prefix), `"`))
+	if err != nil || !strings.HasPrefix(string(claims), `{"access_token":{"nbf":{"essential":true,"value":"`) {
+		t.Errorf("claims %q (%v)", claims, err)
 	}
 }
 
