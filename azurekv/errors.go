@@ -1,0 +1,130 @@
+package azurekv
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/secretkit/secretkit/provider"
+)
+
+// classify wraps an error from the SDK in a *provider.Error of the kind
+// the package documentation lists. The SDK error stays reachable through
+// errors.As; its text holds the request URL and the service's error body,
+// never a secret value (error responses carry none).
+func classify(ctx context.Context, op, name string, err error) error {
+	// The caller giving up is not a backend failure: report the context's
+	// own error even when the SDK lost it on the way (the retry policy
+	// returns it, the transport may wrap it).
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if !errors.Is(err, ctxErr) {
+			err = fmt.Errorf("%w: %w", ctxErr, err)
+		}
+		return provider.NewError(Name, op, name, nil, err)
+	}
+	return provider.NewError(Name, op, name, kindOf(err), err)
+}
+
+// kindOf maps an SDK error to a provider error kind, or nil when none fits
+// (such as 409 Conflict, or a challenge that fails resource verification).
+func kindOf(err error) error {
+	var respErr *azcore.ResponseError
+	if errors.As(err, &respErr) {
+		return kindOfStatus(respErr.StatusCode)
+	}
+	var authErr *azidentity.AuthenticationFailedError
+	if errors.As(err, &authErr) {
+		// The identity endpoint answered and refused (unknown identity,
+		// bad request): the same identity will be refused again.
+		if r := authErr.RawResponse; r != nil && r.StatusCode >= 400 && r.StatusCode < 500 &&
+			r.StatusCode != http.StatusRequestTimeout && r.StatusCode != http.StatusTooManyRequests {
+			return provider.ErrPermissionDenied
+		}
+		return provider.ErrUnavailable
+	}
+	// A certificate the transport does not trust is a configuration
+	// problem (RootCAs, SSL_CERT_FILE), not an outage.
+	var certErr *tls.CertificateVerificationError
+	if errors.As(err, &certErr) {
+		return nil
+	}
+	// A try that ran out of its RetryOptions.TryTimeout ends with the
+	// per-try context's deadline while the caller's context is still live.
+	var netErr net.Error
+	var urlErr *url.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) || errors.As(err, &urlErr) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return provider.ErrUnavailable
+	}
+	return nil
+}
+
+func kindOfStatus(status int) error {
+	switch {
+	case status == http.StatusNotFound:
+		return provider.ErrNotFound
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return provider.ErrPermissionDenied
+	case status == http.StatusBadRequest:
+		return provider.ErrInvalidArgument
+	case status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500:
+		return provider.ErrUnavailable
+	}
+	return nil
+}
+
+// ErrorCode returns Key Vault's most specific error code for err: the
+// innermost "innererror" code of the service's error body (AccessDenied,
+// ForbiddenByRbac, SecretDisabled, ObjectIsDeletedButRecoverable, ...),
+// else its top-level code (SecretNotFound, Unauthorized, BadParameter,
+// Throttled, ...). It returns "" when err holds no *azcore.ResponseError,
+// for example a network failure or a context error.
+func ErrorCode(err error) string {
+	var respErr *azcore.ResponseError
+	if !errors.As(err, &respErr) {
+		return ""
+	}
+	if respErr.RawResponse != nil {
+		// Payload returns the body the SDK already buffered to build the
+		// ResponseError; it does not read the network again.
+		if body, perr := runtime.Payload(respErr.RawResponse); perr == nil {
+			if code := innermostCode(body); code != "" {
+				return code
+			}
+		}
+	}
+	return respErr.ErrorCode
+}
+
+// serviceError is Key Vault's error body: {"error":{"code":...,
+// "innererror":{"code":..., "innererror":...}}}.
+type serviceError struct {
+	Code  string        `json:"code"`
+	Inner *serviceError `json:"innererror"`
+}
+
+func innermostCode(body []byte) string {
+	var doc struct {
+		Error *serviceError `json:"error"`
+	}
+	if json.Unmarshal(body, &doc) != nil || doc.Error == nil {
+		return ""
+	}
+	code := ""
+	for e := doc.Error; e != nil; e = e.Inner {
+		if e.Code != "" {
+			code = e.Code
+		}
+	}
+	return code
+}

@@ -1,0 +1,78 @@
+package azurekv
+
+import (
+	"context"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+
+	"github.com/secretkit/secretkit/provider"
+)
+
+// SetOptions are the optional properties of a new version. A nil
+// *SetOptions sets none of them.
+type SetOptions struct {
+	// ContentType is a free-form hint such as "text/plain"; Key Vault
+	// allows up to 255 characters.
+	ContentType string
+	// Tags replace nothing: they belong to the new version only. Key
+	// Vault allows up to 15, each key and value up to 512 characters.
+	Tags map[string]string
+}
+
+// Set stores value as a new version of the secret called name, creating
+// the secret if needed, and returns the new version (its Value is value).
+// It needs the "set" permission (RBAC: setSecret/action).
+//
+// Errors follow the package's mapping: ErrInvalidArgument for a bad name
+// (without a request) or a value, content type or tags the service rejects
+// (400); ErrPermissionDenied when the caller may not set. Setting a name
+// whose secret is soft-deleted fails with no kind and ErrorCode
+// "ObjectIsDeletedButRecoverable" until the secret is recovered or purged.
+// Values never appear in errors.
+func (p *Provider) Set(ctx context.Context, name string, value provider.Value, opts *SetOptions) (provider.Secret, error) {
+	if err := checkName(name); err != nil {
+		return provider.Secret{}, provider.NewError(Name, "set", name, provider.ErrInvalidArgument, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return provider.Secret{}, provider.NewError(Name, "set", name, nil, err)
+	}
+	plain := value.Reveal()
+	params := azsecrets.SetSecretParameters{Value: &plain}
+	if opts != nil {
+		if opts.ContentType != "" {
+			params.ContentType = &opts.ContentType
+		}
+		if len(opts.Tags) > 0 {
+			params.Tags = make(map[string]*string, len(opts.Tags))
+			for k, v := range opts.Tags {
+				params.Tags[k] = &v
+			}
+		}
+	}
+	resp, err := p.client.SetSecret(ctx, name, params, nil)
+	if err != nil {
+		return provider.Secret{}, classify(ctx, "set", name, err)
+	}
+	sec := secretOf(&resp.Secret, name)
+	if resp.Value == nil {
+		sec.Value = value
+	}
+	return sec, nil
+}
+
+// Delete soft-deletes the secret called name with all its versions; it can
+// be recovered until the vault's retention period ends, and its name stays
+// taken until then. It needs the "delete" permission. A secret that does
+// not exist (or is already deleted) yields ErrNotFound.
+func (p *Provider) Delete(ctx context.Context, name string) error {
+	if err := checkName(name); err != nil {
+		return provider.NewError(Name, "delete", name, provider.ErrInvalidArgument, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return provider.NewError(Name, "delete", name, nil, err)
+	}
+	if _, err := p.client.DeleteSecret(ctx, name, nil); err != nil {
+		return classify(ctx, "delete", name, err)
+	}
+	return nil
+}
