@@ -1,0 +1,129 @@
+// getsecret.mjs reads one secret (or lists the vault) with the official Azure
+// JavaScript SDK, configured only through the environment an app on Azure
+// would see. jstest_test.go runs it against the emulator; it is also a quick
+// manual check of a running emulator (start it with -env-file, then
+// `set -a; . that-file; set +a` before running node).
+//
+// Usage:
+//   node getsecret.mjs [--credential managed|default] [--client-id ID] [--reveal] NAME
+//   node getsecret.mjs [--credential managed|default] [--client-id ID] --list [--page-size N]
+//
+// The vault is $AZURE_KEYVAULT_URL. The managed-identity source is whatever
+// @azure/identity picks from the environment (IDENTITY_ENDPOINT +
+// IDENTITY_HEADER for App Service; AZURE_POD_IDENTITY_AUTHORITY_HOST for IMDS).
+//
+// Output, one JSON object on stdout:
+//   get:     {"name", "version", "id", "enabled", "contentType"} plus "value"
+//            only with --reveal, so a log of a run never holds the secret;
+//   list:    {"names": [...sorted], "pages": number of pages fetched};
+//   failure: {"error": {"code", "statusCode", "name"}} and exit status 1.
+// Bad usage exits with status 2. Error messages go to stderr; the SDK's
+// messages carry the service's error text, never a secret value.
+
+import { parseArgs } from "node:util";
+import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
+import { SecretClient } from "@azure/keyvault-secrets";
+
+const usage =
+  "usage: node getsecret.mjs [--credential managed|default] [--client-id ID] [--reveal] NAME\n" +
+  "       node getsecret.mjs [--credential managed|default] [--client-id ID] --list [--page-size N]";
+
+function fail(status, message) {
+  process.stderr.write(message + "\n");
+  process.exit(status);
+}
+
+let args;
+try {
+  args = parseArgs({
+    allowPositionals: true,
+    options: {
+      credential: { type: "string", default: "managed" },
+      "client-id": { type: "string" },
+      reveal: { type: "boolean", default: false },
+      list: { type: "boolean", default: false },
+      "page-size": { type: "string" },
+    },
+  });
+} catch (err) {
+  fail(2, `${err.message}\n${usage}`);
+}
+const { values: opts, positionals } = args;
+
+const vaultURL = process.env.AZURE_KEYVAULT_URL;
+if (!vaultURL) {
+  fail(2, `AZURE_KEYVAULT_URL is not set\n${usage}`);
+}
+if (opts.list ? positionals.length !== 0 : positionals.length !== 1) {
+  fail(2, usage);
+}
+let pageSize;
+if (opts["page-size"] !== undefined) {
+  pageSize = Number(opts["page-size"]);
+  if (!opts.list || !Number.isInteger(pageSize) || pageSize < 1) {
+    fail(2, `--page-size needs --list and a positive integer\n${usage}`);
+  }
+}
+
+function makeCredential() {
+  const clientId = opts["client-id"];
+  switch (opts.credential) {
+    case "managed":
+      return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
+    case "default":
+      return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+    default:
+      fail(2, `unknown --credential ${JSON.stringify(opts.credential)}\n${usage}`);
+  }
+}
+
+// The emulator's vault is served at https://127.0.0.1:PORT/, while the
+// challenge names https://vault.azure.net: the SDK's check that the two
+// belong together has to be off, as for any vault not under vault.azure.net.
+const client = new SecretClient(vaultURL, makeCredential(), {
+  disableChallengeResourceVerification: true,
+});
+
+async function getSecret(name) {
+  const secret = await client.getSecret(name);
+  const out = {
+    name: secret.name,
+    version: secret.properties.version,
+    id: secret.properties.id,
+    enabled: secret.properties.enabled,
+    contentType: secret.properties.contentType,
+  };
+  if (opts.reveal) {
+    out.value = secret.value;
+  }
+  return out;
+}
+
+async function listSecrets() {
+  const names = [];
+  let pages = 0;
+  for await (const page of client.listPropertiesOfSecrets().byPage({ maxPageSize: pageSize })) {
+    pages++;
+    for (const properties of page) {
+      names.push(properties.name);
+    }
+  }
+  names.sort();
+  return { names, pages };
+}
+
+try {
+  const result = opts.list ? await listSecrets() : await getSecret(positionals[0]);
+  process.stdout.write(JSON.stringify(result) + "\n");
+} catch (err) {
+  // RestError carries the service's error code (e.g. Forbidden,
+  // SecretNotFound); credential failures only have a class name.
+  const error = {
+    code: err?.code ?? err?.name ?? "Error",
+    statusCode: err?.statusCode,
+    name: err?.name,
+  };
+  process.stdout.write(JSON.stringify({ error }) + "\n");
+  process.stderr.write(`${error.code}: ${err?.message ?? err}\n`);
+  process.exitCode = 1;
+}
