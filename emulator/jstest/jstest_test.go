@@ -143,7 +143,8 @@ type harness struct {
 	emu  *emulatortest.Emulator
 	node string
 	// clientEnv is the emulator's client environment, parsed back from the
-	// KEY=VALUE lines it prints, so the lines themselves are what is tested.
+	// KEY=VALUE lines cmd/emulator prints (Server.WriteEnv), so the lines
+	// themselves are what is tested.
 	clientEnv map[string]string
 	log       *tokenLog
 }
@@ -242,8 +243,9 @@ var (
 )
 
 // environ builds Node's environment from scratch: the client env as f
-// changes it, plus PATH and HOME. Nothing else is inherited, so a developer's own AZURE_*,
-// MSI_* or proxy variables cannot change which source the SDK picks.
+// changes it, plus PATH and HOME. Nothing else is inherited, so a
+// developer's own AZURE_*, MSI_* or proxy variables cannot change which
+// source the SDK picks or where its requests go.
 func (h *harness) environ(f flavour) []string {
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	for _, key := range keysOf(h.clientEnv) {
@@ -258,9 +260,9 @@ func (h *harness) environ(f flavour) []string {
 	return env
 }
 
-// run runs getsecret.mjs with args under flavour f, checks it exits with
-// wantStatus, and returns its stdout and stderr. Node's stderr is logged whenever the outcome is not the
-// one the caller expects (wantStatus), so a failure shows the SDK's message.
+// run runs getsecret.mjs with args under flavour f, fails the test unless
+// it exits with wantStatus, and returns its stdout and stderr. A failure
+// shows Node's stderr, which carries the SDK's own message.
 func (h *harness) run(t *testing.T, f flavour, wantStatus int, args ...string) (stdout, stderr []byte) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), nodeTimeout)
