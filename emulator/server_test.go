@@ -191,7 +191,7 @@ func TestRestartNeverOverwritesStoredStateWithSeeds(t *testing.T) {
 		return s
 	}
 	s := start()
-	tok := token(t, s)
+	tok := appServiceToken(t, s)
 	call(t, s, tok, "PUT", "secrets/db-password", `{"value":"mine"}`, 200)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -200,7 +200,7 @@ func TestRestartNeverOverwritesStoredStateWithSeeds(t *testing.T) {
 	s = start()
 	defer s.Close()
 	var b struct{ Value string }
-	body := call(t, s, token(t, s), "GET", "secrets/db-password", "", 200)
+	body := call(t, s, appServiceToken(t, s), "GET", "secrets/db-password", "", 200)
 	if json.Unmarshal(body, &b) != nil || b.Value != "mine" {
 		t.Errorf("after restart db-password = %s, want the stored value, not the seed", body)
 	}
@@ -232,9 +232,9 @@ func TestClientEnvNamesTheListeners(t *testing.T) {
 	}
 }
 
-// token fetches a vault token from the App Service endpoint, as an app
+// appServiceToken fetches a vault token from the App Service endpoint, as an app
 // configured with the printed environment would.
-func token(t *testing.T, s *emulator.Server) string {
+func appServiceToken(t *testing.T, s *emulator.Server) string {
 	t.Helper()
 	req, _ := http.NewRequest("GET", s.IdentityURL()+"/msi/token?api-version=2019-08-01&resource=https://vault.azure.net", nil)
 	req.Header.Set("X-IDENTITY-HEADER", s.IdentityHeader())

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/secretkit/secretkit/emulator/access"
@@ -134,6 +135,43 @@ type Validator struct {
 	Key    *Key
 	Tenant string
 	Clock  clock.Clock
+
+	// verified remembers the decoded claims of tokens whose signature has
+	// been checked: an SDK presents the same token on every call for its
+	// lifetime, and the RSA check is most of a request's cost. Claims are
+	// still judged (issuer, audience, lifetime) on every call.
+	mu       sync.Mutex
+	verified map[string]*wireClaims
+}
+
+// maxVerified bounds the signature cache; when full it starts over, which
+// costs one RSA check per token in use.
+const maxVerified = 4096
+
+// verifiedClaims checks raw's signature (or finds it checked before) and
+// decodes its claims.
+func (v *Validator) verifiedClaims(raw string) (*wireClaims, error) {
+	v.mu.Lock()
+	w, ok := v.verified[raw]
+	v.mu.Unlock()
+	if ok {
+		return w, nil
+	}
+	payload, err := v.Key.Verify(raw)
+	if err != nil {
+		return nil, err
+	}
+	w = new(wireClaims)
+	if err := json.Unmarshal(payload, w); err != nil {
+		return nil, malformed()
+	}
+	v.mu.Lock()
+	if v.verified == nil || len(v.verified) >= maxVerified {
+		v.verified = make(map[string]*wireClaims)
+	}
+	v.verified[raw] = w
+	v.mu.Unlock()
+	return w, nil
 }
 
 // wireClaims decodes the claims Validate inspects; pointers tell an absent
@@ -170,13 +208,9 @@ func (v *Validator) Validate(raw string, audiences ...string) (Claims, error) {
 	if raw == "" {
 		return Claims{}, missing()
 	}
-	payload, err := v.Key.Verify(raw)
+	w, err := v.verifiedClaims(raw)
 	if err != nil {
 		return Claims{}, err
-	}
-	var w wireClaims
-	if err := json.Unmarshal(payload, &w); err != nil {
-		return Claims{}, malformed()
 	}
 	if w.Issuer == nil || w.ExpiresAt == nil || len(w.Audience) == 0 {
 		return Claims{}, malformed()
