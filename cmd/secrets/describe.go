@@ -1,0 +1,61 @@
+package main
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+
+	"github.com/secretkit/secretkit/azurekv"
+	"github.com/secretkit/secretkit/provider"
+)
+
+// describeError renders err as one line for stderr. A Key Vault error's own
+// text spans many lines and repeats the request URL and the whole response
+// body; it is shortened to the status, Key Vault's error code and the
+// service's message, which name what to fix (for a 403, the identity and
+// the missing permission). Error bodies never carry secret values.
+func describeError(err error) string {
+	var pe *provider.Error
+	var re *azcore.ResponseError
+	if errors.As(err, &pe) && errors.As(err, &re) {
+		detail := fmt.Sprintf("%d %s", re.StatusCode, cmp.Or(azurekv.ErrorCode(err), re.ErrorCode))
+		if msg := serviceMessage(re); msg != "" {
+			detail += ": " + msg
+		}
+		short := *pe
+		short.Err = errors.New(detail)
+		return oneLine(short.Error())
+	}
+	return oneLine(err.Error())
+}
+
+// serviceMessage returns the "message" of a Key Vault error body, or "".
+func serviceMessage(re *azcore.ResponseError) string {
+	if re.RawResponse == nil {
+		return ""
+	}
+	body, err := runtime.Payload(re.RawResponse)
+	if err != nil {
+		return ""
+	}
+	var doc struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &doc) != nil {
+		return ""
+	}
+	return doc.Error.Message
+}
+
+// oneLine folds a message onto one line, so stderr carries exactly one
+// line per failure.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,39 @@
+// Command secrets reads, lists and (for Azure Key Vault) writes secrets
+// through any provider URI:
+//
+//	secrets get      [flags] <secret-uri>     print one secret's value
+//	secrets list     [flags] <provider-uri>   list secret names and metadata
+//	secrets versions [flags] <secret-uri>     list one secret's versions
+//	secrets set      [flags] <secret-uri>     write a new version (Key Vault)
+//	secrets delete   [flags] <secret-uri>     delete a secret (Key Vault)
+//
+// A provider URI is what provider.Open accepts (env://, file:///path,
+// azurekv://myvault.vault.azure.net?identity=system). A secret URI adds the
+// secret's name as a #fragment, or as a trailing path segment, or for env as
+// the host: env://DB_PASSWORD, file:///etc/app/secrets.yaml#db-password,
+// file:///run/secrets/app/db-password, azurekv://myvault.vault.azure.net/db-password.
+//
+// get in text mode prints the plaintext value: asking for it is the point of
+// the command. Everything else — list, versions, set, delete, and get with
+// --output json — prints metadata only; JSON carries a value only with
+// --reveal. Values are never written to stderr, never taken from the command
+// line unless --value is used, and never appear in error messages.
+//
+// Exit status: 0 success, 1 any other error, 2 usage (bad command line, or a
+// URI, name or option the provider rejects before doing anything),
+// 3 not found, 4 permission denied.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,346 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/secretkit/secretkit/provider"
+	// The backends this command can reach; importing one registers its URI
+	// scheme with provider.Open.
+	_ "github.com/secretkit/secretkit/azurekv"
+	_ "github.com/secretkit/secretkit/provider/env"
+	_ "github.com/secretkit/secretkit/provider/file"
+)
+
+// Exit statuses. Scripts branch on them, so they are part of the command's
+// interface and are listed in every --help.
+const (
+	exitOK       = 0
+	exitError    = 1
+	exitUsage    = 2
+	exitNotFound = 3
+	exitDenied   = 4
+)
+
+// Defaults for flags that can also come from the environment.
+const (
+	defaultTimeout = 30 * time.Second
+	outputEnv      = "SECRETS_OUTPUT"
+	timeoutEnv     = "SECRETS_TIMEOUT"
+)
+
+const exitStatusHelp = `Exit status:
+  0  success
+  1  any other error (unreachable backend, timeout, malformed secrets file, ...)
+  2  usage: bad command line, or a URI, name or option the provider rejects
+  3  the secret, or the requested version, does not exist
+  4  permission denied
+`
+
+const uriHelp = `A secret URI names the provider and the secret, by a #fragment, a trailing
+path segment, or for env the host:
+  env://DB_PASSWORD                      environment variable DB_PASSWORD
+  env://db-password?prefix=APP_          environment variable APP_DB_PASSWORD
+  file:///etc/app/secrets.yaml#db.password
+  file:///run/secrets/app/db-password    one file per secret (a directory)
+  azurekv://myvault.vault.azure.net/db-password?identity=system
+A URI that already names a whole provider (a secrets file, a directory, a
+vault) needs the #fragment.
+`
+
+// opener turns a provider URI into a provider; production uses
+// provider.Open, tests substitute one that injects an HTTP transport.
+type opener func(ctx context.Context, uri string) (provider.SecretProvider, error)
+
+// run is the whole command: it parses args, does the work and returns the
+// exit status. Output goes only to stdout and stderr, and the environment is
+// read only through getenv, so tests can run it in-process.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	return cli{open: provider.Open}.run(ctx, args, stdin, stdout, stderr, getenv)
+}
+
+type cli struct {
+	open opener
+}
+
+// command is one subcommand: its help, the flags it accepts and what it does.
+type command struct {
+	name     string
+	operand  string // the positional argument, e.g. "<secret-uri>"
+	summary  string
+	details  string
+	flags    func(fs *flag.FlagSet, o *options)
+	execute  func(ctx context.Context, c cli, inv *invocation) error
+}
+
+// options holds every flag of every command; each command registers only
+// the ones it uses.
+type options struct {
+	output      string
+	timeout     time.Duration
+	version     string
+	reveal      bool
+	noNewline   bool
+	value       string
+	valueGiven  bool
+	valueFile   string
+	contentType string
+	tags        tagFlag
+}
+
+// invocation is one parsed command line, ready to execute.
+type invocation struct {
+	uri    string
+	opts   options
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+var commands = []*command{getCommand, listCommand, versionsCommand, setCommand, deleteCommand}
+
+func findCommand(name string) *command {
+	for _, cmd := range commands {
+		if cmd.name == name {
+			return cmd
+		}
+	}
+	return nil
+}
+
+// usageError is a mistake on the command line; it exits with exitUsage.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+func (c cli) run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		writeMainUsage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		writeMainUsage(stdout)
+		return exitOK
+	case "help":
+		if len(args) == 1 {
+			writeMainUsage(stdout)
+			return exitOK
+		}
+		cmd := findCommand(args[1])
+		if cmd == nil {
+			fmt.Fprintf(stderr, "secrets: unknown command %q; run 'secrets --help' for the list\n", args[1])
+			return exitUsage
+		}
+		writeCommandHelp(stdout, cmd)
+		return exitOK
+	}
+	cmd := findCommand(args[0])
+	if cmd == nil {
+		fmt.Fprintf(stderr, "secrets: unknown command %q; run 'secrets --help' for the list\n", args[0])
+		return exitUsage
+	}
+
+	inv, err := parseCommandLine(cmd, args[1:], getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		writeCommandHelp(stdout, cmd)
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "secrets %s: %s; run 'secrets %s --help' for usage\n", cmd.name, oneLine(err.Error()), cmd.name)
+		return exitUsage
+	}
+	inv.stdin, inv.stdout, inv.stderr = stdin, stdout, stderr
+
+	ctx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
+	defer cancel()
+	err = cmd.execute(ctx, c, inv)
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+		fmt.Fprintf(stderr, "secrets %s: timed out after %s (raise --timeout): %s\n", cmd.name, inv.opts.timeout, describeError(err))
+		return exitError
+	}
+	code := exitCode(err)
+	if code == exitUsage {
+		fmt.Fprintf(stderr, "secrets %s: %s; run 'secrets %s --help' for usage\n", cmd.name, describeError(err), cmd.name)
+	} else {
+		fmt.Fprintf(stderr, "secrets %s: %s\n", cmd.name, describeError(err))
+	}
+	return code
+}
+
+// exitCode classifies err. A provider error's own Kind decides first:
+// a chain's not-found error also unwraps to the errors of the providers it
+// consulted, and one of those may be of another kind.
+func exitCode(err error) int {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	kind := err
+	var pe *provider.Error
+	if errors.As(err, &pe) && pe.Kind != nil {
+		kind = pe.Kind
+	}
+	switch {
+	case errors.Is(kind, provider.ErrNotFound):
+		return exitNotFound
+	case errors.Is(kind, provider.ErrPermissionDenied):
+		return exitDenied
+	case errors.Is(kind, provider.ErrInvalidArgument):
+		return exitUsage
+	}
+	return exitError
+}
+
+// parseCommandLine parses flags and the one operand. Flags may come before or
+// after the operand (`secrets get env://X --output json`), as users of other
+// CLIs expect; "--" ends the flags.
+func parseCommandLine(cmd *command, args []string, getenv func(string) string) (*invocation, error) {
+	inv := &invocation{}
+	o := &inv.opts
+	fs := flag.NewFlagSet("secrets "+cmd.name, flag.ContinueOnError)
+	// The flag package's own messages would add a usage dump; errors are
+	// reported as one line by the caller instead.
+	fs.SetOutput(io.Discard)
+	registerCommonFlags(fs, o, getenv)
+	if cmd.flags != nil {
+		cmd.flags(fs, o)
+	}
+
+	var operands []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		consumed := len(args) - fs.NArg()
+		rest := fs.Args()
+		if consumed > 0 && args[consumed-1] == "--" {
+			operands = append(operands, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		operands = append(operands, rest[0])
+		args = rest[1:]
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "value" {
+			o.valueGiven = true
+		}
+	})
+
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	switch len(operands) {
+	case 0:
+		return nil, usagef("missing %s", cmd.operand)
+	case 1:
+		inv.uri = operands[0]
+	default:
+		return nil, usagef("want one %s, got %d arguments", cmd.operand, len(operands))
+	}
+	return inv, nil
+}
+
+func registerCommonFlags(fs *flag.FlagSet, o *options, getenv func(string) string) {
+	output := getenv(outputEnv)
+	if output == "" {
+		output = "text"
+	}
+	fs.StringVar(&o.output, "output", output, "output format: text or json (env "+outputEnv+")")
+	fs.StringVar(&o.output, "o", output, "shorthand for --output")
+	timeout := defaultTimeout
+	if v := getenv(timeoutEnv); v != "" {
+		// A malformed variable falls back to the default rather than
+		// failing every command; --timeout is validated strictly.
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			timeout = d
+		}
+	}
+	fs.DurationVar(&o.timeout, "timeout", timeout, "give up after this long, e.g. 10s or 2m (env "+timeoutEnv+")")
+}
+
+func (o *options) validate() error {
+	if o.output != "text" && o.output != "json" {
+		return usagef("--output %q: want text or json", o.output)
+	}
+	if o.timeout <= 0 {
+		return usagef("--timeout %s: want a positive duration", o.timeout)
+	}
+	if o.valueGiven && o.valueFile != "" {
+		return usagef("--value and --value-file are mutually exclusive")
+	}
+	return nil
+}
+
+// tagFlag collects repeated --tag key=value flags.
+type tagFlag map[string]string
+
+func (t *tagFlag) String() string { return "" }
+
+func (t *tagFlag) Set(s string) error {
+	key, value, ok := strings.Cut(s, "=")
+	if !ok || key == "" {
+		return fmt.Errorf("want key=value, got %q", s)
+	}
+	if *t == nil {
+		*t = tagFlag{}
+	}
+	if _, dup := (*t)[key]; dup {
+		return fmt.Errorf("tag %q given twice", key)
+	}
+	(*t)[key] = value
+	return nil
+}
+
+func writeMainUsage(w io.Writer) {
+	var b bytes.Buffer
+	b.WriteString("Usage: secrets <command> [flags] <uri>\n\n")
+	b.WriteString("Reads, lists and (for Azure Key Vault) writes secrets through a provider URI.\n\nCommands:\n")
+	for _, cmd := range commands {
+		fmt.Fprintf(&b, "  %-9s %s\n", cmd.name, cmd.summary)
+	}
+	b.WriteString("\nRun 'secrets <command> --help' for a command's flags.\n\n")
+	b.WriteString(uriHelp)
+	b.WriteString("\n")
+	b.WriteString(exitStatusHelp)
+	w.Write(b.Bytes())
+}
+
+func writeCommandHelp(w io.Writer, cmd *command) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "Usage: secrets %s [flags] %s\n\n%s\n\n", cmd.name, cmd.operand, cmd.summary)
+	if cmd.details != "" {
+		b.WriteString(cmd.details)
+		b.WriteString("\n")
+	}
+	b.WriteString("Flags:\n")
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	var o options
+	registerCommonFlags(fs, &o, func(string) string { return "" })
+	if cmd.flags != nil {
+		cmd.flags(fs, &o)
+	}
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	b.WriteString("\n")
+	b.WriteString(uriHelp)
+	b.WriteString("\n")
+	b.WriteString(exitStatusHelp)
+	w.Write(b.Bytes())
+}

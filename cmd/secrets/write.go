@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/secretkit/secretkit/azurekv"
+	"github.com/secretkit/secretkit/provider"
+)
+
+// secretSetter and secretDeleter are the write abilities. They are not part
+// of the provider contract, which is read-only; azurekv.Provider has them,
+// and set and delete refuse every provider that does not.
+type secretSetter interface {
+	Set(ctx context.Context, name string, value provider.Value, opts *azurekv.SetOptions) (provider.Secret, error)
+}
+
+type secretDeleter interface {
+	Delete(ctx context.Context, name string) error
+}
+
+// maxValueBytes bounds what set reads, so a wrong file or an endless pipe
+// fails fast instead of filling memory. Key Vault's own limit is 25 KiB.
+const maxValueBytes = 1 << 20
+
+var errReadOnly = usagef("this provider is read-only; set and delete work with azurekv:// URIs")
+
+var setCommand = &command{
+	name:    "set",
+	operand: "<secret-uri>",
+	summary: "Store a new version of a secret (Key Vault only).",
+	details: `The value is read from stdin, or from --value-file, byte for byte: a
+trailing newline is part of the value, so prefer printf '%s' over echo.
+--value puts the value on the command line, where shell history and other
+users' process listings can see it; avoid it for real secrets.
+Prints the new version's metadata, never the value.
+`,
+	flags: func(fs *flag.FlagSet, o *options) {
+		fs.StringVar(&o.valueFile, "value-file", "", "read the value from this file (- for stdin, the default)")
+		fs.StringVar(&o.value, "value", "", "the value itself; INSECURE: visible in shell history and process listings")
+		fs.StringVar(&o.contentType, "content-type", "", "content type of the new version, e.g. text/plain")
+		fs.Var(&o.tags, "tag", "tag key=value for the new version; repeat for more")
+	},
+	execute: runSet,
+}
+
+func runSet(ctx context.Context, c cli, inv *invocation) (err error) {
+	p, name, err := c.openSecret(ctx, inv.uri)
+	if err != nil {
+		return err
+	}
+	defer closeProvider(p, &err)
+	setter, ok := p.(secretSetter)
+	if !ok {
+		return errReadOnly
+	}
+	value, err := readValue(inv)
+	if err != nil {
+		return err
+	}
+	s, err := setter.Set(ctx, name, value, &azurekv.SetOptions{ContentType: inv.opts.contentType, Tags: inv.opts.tags})
+	if err != nil {
+		return err
+	}
+	if inv.opts.output == "json" {
+		return writeJSON(inv.stdout, newSecretJSON(s, false))
+	}
+	_, err = fmt.Fprintf(inv.stdout, "set %s version %s\n", s.Name, orDash(s.Version))
+	return err
+}
+
+// readValue returns the value set stores: --value, else --value-file,
+// else stdin.
+func readValue(inv *invocation) (provider.Value, error) {
+	if inv.opts.valueGiven {
+		return provider.NewValue(inv.opts.value), nil
+	}
+	src, what := inv.stdin, "stdin"
+	if f := inv.opts.valueFile; f != "" && f != "-" {
+		file, err := os.Open(f)
+		if err != nil {
+			// The path is the user's own argument; the error names it
+			// and the reason (missing, unreadable), nothing of its contents.
+			return provider.Value{}, fmt.Errorf("--value-file: %w", err)
+		}
+		defer file.Close()
+		src, what = file, "--value-file"
+	} else if isTerminal(inv.stdin) {
+		fmt.Fprintln(inv.stderr, "secrets set: reading the value from the terminal; end it with Ctrl-D")
+	}
+	data, err := io.ReadAll(io.LimitReader(src, maxValueBytes+1))
+	if err != nil {
+		return provider.Value{}, fmt.Errorf("reading the value from %s: %w", what, err)
+	}
+	if len(data) > maxValueBytes {
+		return provider.Value{}, usagef("the value from %s is larger than %d bytes", what, maxValueBytes)
+	}
+	return provider.NewValue(string(data)), nil
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+var deleteCommand = &command{
+	name:    "delete",
+	operand: "<secret-uri>",
+	summary: "Delete a secret with all its versions (Key Vault only).",
+	details: `Key Vault keeps a deleted secret recoverable for the vault's retention
+period, and its name stays taken until then.
+`,
+	execute: runDelete,
+}
+
+func runDelete(ctx context.Context, c cli, inv *invocation) (err error) {
+	p, name, err := c.openSecret(ctx, inv.uri)
+	if err != nil {
+		return err
+	}
+	defer closeProvider(p, &err)
+	deleter, ok := p.(secretDeleter)
+	if !ok {
+		return errReadOnly
+	}
+	if err := deleter.Delete(ctx, name); err != nil {
+		return err
+	}
+	if inv.opts.output == "json" {
+		return writeJSON(inv.stdout, struct {
+			Name    string `json:"name"`
+			Deleted bool   `json:"deleted"`
+		}{name, true})
+	}
+	_, err = fmt.Fprintf(inv.stdout, "deleted %s\n", name)
+	return err
+}
+
