@@ -137,4 +137,3 @@ func closeProvider(p provider.SecretProvider, err *error) {
 		*err = fmt.Errorf("closing the provider: %w", closeErr)
 	}
 }
-

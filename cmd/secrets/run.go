@@ -71,12 +71,12 @@ type cli struct {
 
 // command is one subcommand: its help, the flags it accepts and what it does.
 type command struct {
-	name     string
-	operand  string // the positional argument, e.g. "<secret-uri>"
-	summary  string
-	details  string
-	flags    func(fs *flag.FlagSet, o *options)
-	execute  func(ctx context.Context, c cli, inv *invocation) error
+	name    string
+	operand string // the positional argument, e.g. "<secret-uri>"
+	summary string
+	details string
+	flags   func(fs *flag.FlagSet, o *options)
+	execute func(ctx context.Context, c cli, inv *invocation) error
 }
 
 // options holds every flag of every command; each command registers only

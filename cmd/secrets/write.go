@@ -142,4 +142,3 @@ func runDelete(ctx context.Context, c cli, inv *invocation) (err error) {
 	_, err = fmt.Fprintf(inv.stdout, "deleted %s\n", name)
 	return err
 }
-
