@@ -14,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/secretkit/secretkit/azurekv"
 	"github.com/secretkit/secretkit/provider"
 )
 
@@ -94,7 +95,7 @@ func diagnose(err error, cfg config) problem {
 			Fix:   "Use the vault's real URL. Only for a local emulator addressed by IP, start the app with -disable-challenge-resource-verification (or WEBAPP_DISABLE_CHALLENGE_RESOURCE_VERIFICATION=true).",
 		}
 	case errors.Is(err, provider.ErrPermissionDenied):
-		code, message := keyVaultError(err)
+		code := azurekv.ErrorCode(err)
 		if code == "SecretDisabled" {
 			return problem{
 				Kind: kindSecretDisabled, Status: http.StatusForbidden,
@@ -108,7 +109,7 @@ func diagnose(err error, cfg config) problem {
 			Title: "Permission denied",
 			Plain: "The vault knows the app's identity (" + identityLabel(cfg) + ") but does not let it read the secret " + quote(cfg.SecretName) + ".",
 		}
-		p.Missing = missingPermission(code, message)
+		p.Missing = missingPermission(code, keyVaultMessage(err))
 		switch {
 		case strings.HasPrefix(p.Missing, "Microsoft."):
 			p.Fix = "Give the identity a role that includes the data action " + p.Missing + ", such as Key Vault Secrets User, on the vault or on this secret."
@@ -149,47 +150,28 @@ func diagnose(err error, cfg config) problem {
 	}
 }
 
-// keyVaultError returns the Key Vault error's innermost code and its
-// message, read from the response the SDK kept. A 403 says "Forbidden" at
-// the top; the reason (AccessDenied, ForbiddenByRbac, SecretDisabled) is in
-// the nested innererror.
-func keyVaultError(err error) (code, message string) {
+// keyVaultMessage returns the message of the Key Vault error body the SDK
+// kept with err, where the service names what was denied.
+func keyVaultMessage(err error) string {
 	var respErr *azcore.ResponseError
-	if !errors.As(err, &respErr) {
-		return "", ""
-	}
-	code = respErr.ErrorCode
-	if respErr.RawResponse == nil || respErr.RawResponse.Body == nil {
-		return code, ""
+	if !errors.As(err, &respErr) || respErr.RawResponse == nil {
+		return ""
 	}
 	// azcore buffered the body when it built the error; Payload returns
 	// the buffer however often it is read.
 	body, rerr := runtime.Payload(respErr.RawResponse)
 	if rerr != nil {
-		return code, ""
+		return ""
 	}
 	var doc struct {
 		Error struct {
-			Code    string          `json:"code"`
-			Message string          `json:"message"`
-			Inner   json.RawMessage `json:"innererror"`
+			Message string `json:"message"`
 		} `json:"error"`
 	}
 	if json.Unmarshal(body, &doc) != nil {
-		return code, ""
+		return ""
 	}
-	code, message = doc.Error.Code, doc.Error.Message
-	for inner := doc.Error.Inner; len(inner) > 0; {
-		var next struct {
-			Code  string          `json:"code"`
-			Inner json.RawMessage `json:"innererror"`
-		}
-		if json.Unmarshal(inner, &next) != nil || next.Code == "" {
-			break
-		}
-		code, inner = next.Code, next.Inner
-	}
-	return code, message
+	return doc.Error.Message
 }
 
 var (

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/secretkit/secretkit/azurekv" // also azurekv:// for -provider
 	"github.com/secretkit/secretkit/mi"
 	"github.com/secretkit/secretkit/provider"
 	_ "github.com/secretkit/secretkit/provider/env"  // env:// for -provider
@@ -32,7 +33,10 @@ func openSecrets(ctx context.Context, cfg config, clientOptions azcore.ClientOpt
 	if err != nil {
 		return nil, "", err
 	}
-	p, err := newKeyVault(cfg.VaultURL, cred, clientOptions, cfg.DisableChallengeResourceVerification)
+	p, err := azurekv.New(cfg.VaultURL, cred, &azurekv.Options{
+		ClientOptions:                        clientOptions,
+		DisableChallengeResourceVerification: cfg.DisableChallengeResourceVerification,
+	})
 	if err != nil {
 		return nil, "", err
 	}
