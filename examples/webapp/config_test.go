@@ -22,7 +22,7 @@ func TestParseConfig(t *testing.T) {
 		want config
 	}{
 		{name: "emulator env lines alone",
-			env: map[string]string{"AZURE_KEYVAULT_URL": "https://127.0.0.1:8443/", "IDENTITY_ENDPOINT": "http://127.0.0.1:8080/msi/token"},
+			env:  map[string]string{"AZURE_KEYVAULT_URL": "https://127.0.0.1:8443/", "IDENTITY_ENDPOINT": "http://127.0.0.1:8080/msi/token"},
 			want: config{Addr: defaultAddr, SecretName: defaultSecretName, VaultURL: "https://127.0.0.1:8443/", Identity: "system"}},
 		{name: "every setting from the environment",
 			env: map[string]string{
