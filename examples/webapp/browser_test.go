@@ -112,7 +112,7 @@ func startBrowser(t *testing.T) *browser {
 		driver.Wait()
 	})
 	root := fmt.Sprintf("http://127.0.0.1:%d", port)
-	b := &browser{t: t, client: &http.Client{Timeout: 60 * time.Second}, timeout: 10 * time.Second}
+	b := &browser{t: t, client: &http.Client{Timeout: 60 * time.Second}, timeout: 30 * time.Second}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var status struct {
