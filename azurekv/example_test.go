@@ -1,0 +1,108 @@
+package azurekv_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/secretkit/secretkit/azurekv"
+	"github.com/secretkit/secretkit/emulator/emulatortest"
+	"github.com/secretkit/secretkit/mi"
+	"github.com/secretkit/secretkit/provider"
+)
+
+// The production setup: a managed identity from package mi and the vault's
+// real URL. Here the emulator's client stands in for the network, routing
+// the IMDS address and myvault.vault.azure.net to the in-process emulator;
+// in production, leave ClientOptions empty.
+func Example() {
+	tb := &exampleTB{}
+	defer tb.finish()
+	e := emulatortest.Start(tb, &emulatortest.Options{ConfigYAML: `
+vaults:
+  - name: myvault
+    secrets:
+      - {name: db-password, value: hunter2, contentType: text/plain, tags: {env: dev}}
+`})
+	network := azcore.ClientOptions{Transport: e.Client()}
+
+	cred, err := mi.NewCredential(mi.Selector{Kind: mi.System}, &mi.Options{ClientOptions: network})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := azurekv.New("https://myvault.vault.azure.net/", cred, &azurekv.Options{ClientOptions: network})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	sec, err := p.GetSecret(ctx, "DB-Password", "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(sec.Name, sec.ContentType, sec.Tags["env"], len(sec.Version))
+	fmt.Println("printed:", sec.Value, "length:", sec.Value.Len())
+
+	_, err = p.GetSecret(ctx, "no-such-secret", "")
+	fmt.Println(errors.Is(err, provider.ErrNotFound), azurekv.ErrorCode(err))
+	// Output:
+	// db-password text/plain dev 32
+	// printed: [REDACTED] length: 7
+	// true SecretNotFound
+}
+
+// Writing a version and reading an older one by its version id.
+func ExampleProvider_Set() {
+	tb := &exampleTB{}
+	defer tb.finish()
+	e := emulatortest.Start(tb, &emulatortest.Options{ConfigYAML: `vaults: [{name: myvault}]`})
+	network := azcore.ClientOptions{Transport: e.Client()}
+	cred, err := mi.NewCredential(mi.Selector{Kind: mi.System}, &mi.Options{ClientOptions: network})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := azurekv.New(e.VaultURLFor("myvault"), cred, &azurekv.Options{ClientOptions: network})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	first, err := p.Set(ctx, "api-key", provider.NewValue("one"), &azurekv.SetOptions{ContentType: "text/plain"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := p.Set(ctx, "api-key", provider.NewValue("two"), nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	latest, _ := p.GetSecret(ctx, "api-key", "")
+	old, _ := p.GetSecret(ctx, "api-key", first.Version)
+	fmt.Println(latest.Value.Reveal(), old.Value.Reveal(), old.ContentType)
+
+	versions := 0
+	for _, err := range p.ListSecretVersions(ctx, "api-key") {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		versions++
+	}
+	fmt.Println(versions, "versions")
+
+	if err := p.Delete(ctx, "api-key"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = p.GetSecret(ctx, "api-key", "")
+	fmt.Println(errors.Is(err, provider.ErrNotFound))
+	// Output:
+	// two one text/plain
+	// 2 versions
+	// true
+}
