@@ -1,0 +1,165 @@
+package emulator_test
+
+import (
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/secretkit/secretkit/emulator"
+	"github.com/secretkit/secretkit/emulator/emulatortest"
+	"github.com/secretkit/secretkit/emulator/identity"
+	"github.com/secretkit/secretkit/emulator/token"
+)
+
+func TestParseFlavourAcceptsEveryFlavourAndCommonSpellings(t *testing.T) {
+	for _, f := range emulator.Flavours {
+		got, err := emulator.ParseFlavour(string(f))
+		if err != nil || got != f {
+			t.Errorf("ParseFlavour(%q) = %q, %v", f, got, err)
+		}
+	}
+	for in, want := range map[string]emulator.Flavour{
+		"App Service":    emulator.AppService,
+		"app-service":    emulator.AppService,
+		" IMDS ":         emulator.IMDS,
+		"Cloud_Shell":    emulator.CloudShell,
+		"AzureML":        emulator.AzureML,
+		"azure-ml":       emulator.AzureML,
+		"ARC":            emulator.Arc,
+		"service-fabric": emulator.ServiceFabric,
+		"Workload":       emulator.Workload,
+	} {
+		if got, err := emulator.ParseFlavour(in); err != nil || got != want {
+			t.Errorf("ParseFlavour(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+func TestParseFlavourRefusesUnknownNames(t *testing.T) {
+	for _, in := range []string{"", "vm", "appservices", "workload-identity"} {
+		_, err := emulator.ParseFlavour(in)
+		const want = "want one of appservice, imds, cloudshell, azureml, arc, servicefabric, workload"
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `"`+in+`"`) {
+			t.Errorf("ParseFlavour(%q) error = %v, want it to name the input and list the flavours", in, err)
+		}
+	}
+}
+
+const flavourEnvConfig = `
+tenant: 0e0e0e0e-1111-4222-8333-444444444444
+identityHeader: flavour-header-secret
+identities:
+  - {name: vm, kind: system}
+  - {name: batch, kind: user}
+`
+
+func TestFlavourEnvLinesPerFlavour(t *testing.T) {
+	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: flavourEnvConfig})
+	s := e.Server
+	ca := s.Authority().CAPath
+	tenant := "0e0e0e0e-1111-4222-8333-444444444444"
+	head := []emulator.EnvVar{{Key: "AZURE_KEYVAULT_URL", Value: e.VaultURL}, {Key: "AZURE_TENANT_ID", Value: tenant}}
+	tail := []emulator.EnvVar{{Key: "SSL_CERT_FILE", Value: ca}, {Key: "NODE_EXTRA_CA_CERTS", Value: ca}}
+	lines := func(mid ...emulator.EnvVar) []emulator.EnvVar {
+		return append(append(append([]emulator.EnvVar{}, head...), mid...), tail...)
+	}
+	vaultBase := strings.TrimSuffix(e.VaultURL, "/")
+	batch := e.Identity(t, "batch")
+	tokenFile := strings.TrimSuffix(ca, "ca.pem") + emulator.WorkloadTokenFileName
+
+	cases := map[emulator.Flavour][]emulator.EnvVar{
+		emulator.AppService: s.ClientEnv(),
+		emulator.IMDS:       lines(emulator.EnvVar{Key: "AZURE_POD_IDENTITY_AUTHORITY_HOST", Value: e.IdentityURL}),
+		emulator.CloudShell: lines(emulator.EnvVar{Key: "MSI_ENDPOINT", Value: e.IdentityURL + "/cloudshell/token"}),
+		emulator.AzureML: lines(
+			emulator.EnvVar{Key: "MSI_ENDPOINT", Value: e.IdentityURL + "/azureml/token"},
+			emulator.EnvVar{Key: "MSI_SECRET", Value: "flavour-header-secret"}),
+		emulator.Arc: lines(
+			emulator.EnvVar{Key: "IDENTITY_ENDPOINT", Value: e.IdentityURL + "/arc/token"},
+			emulator.EnvVar{Key: "IMDS_ENDPOINT", Value: e.IdentityURL}),
+		emulator.ServiceFabric: lines(
+			emulator.EnvVar{Key: "IDENTITY_ENDPOINT", Value: vaultBase + "/servicefabric/token"},
+			emulator.EnvVar{Key: "IDENTITY_HEADER", Value: "flavour-header-secret"},
+			emulator.EnvVar{Key: "IDENTITY_SERVER_THUMBPRINT", Value: s.Authority().Thumbprint()}),
+		emulator.Workload: lines(
+			emulator.EnvVar{Key: "AZURE_AUTHORITY_HOST", Value: e.VaultURL},
+			emulator.EnvVar{Key: "AZURE_CLIENT_ID", Value: batch.ClientID},
+			emulator.EnvVar{Key: "AZURE_FEDERATED_TOKEN_FILE", Value: tokenFile}),
+	}
+	if len(cases) != len(emulator.Flavours) {
+		t.Fatalf("table covers %d flavours, Flavours has %d", len(cases), len(emulator.Flavours))
+	}
+	for _, f := range emulator.Flavours {
+		got, err := s.FlavourEnv(f)
+		if err != nil {
+			t.Errorf("FlavourEnv(%s): %v", f, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, cases[f]) {
+			t.Errorf("FlavourEnv(%s) =\n%v\nwant\n%v", f, got, cases[f])
+		}
+	}
+}
+
+func TestFlavourEnvRefusesUnknownFlavour(t *testing.T) {
+	e := emulatortest.Start(t, nil)
+	env, err := e.Server.FlavourEnv(emulator.Flavour("kubernetes"))
+	if err == nil || env != nil || !strings.Contains(err.Error(), `"kubernetes"`) {
+		t.Errorf("FlavourEnv(kubernetes) = %v, %v; want nil and an error naming it", env, err)
+	}
+}
+
+func TestWorkloadIdentityFallsBackToTheSystemIdentity(t *testing.T) {
+	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: "identities: [{name: only, kind: system}]\n"})
+	if got := e.Server.WorkloadIdentity(); got.Name != "only" {
+		t.Errorf("WorkloadIdentity = %q, want the only identity", got.Name)
+	}
+	e = emulatortest.Start(t, &emulatortest.Options{ConfigYAML: flavourEnvConfig})
+	if got := e.Server.WorkloadIdentity(); got.Name != "batch" {
+		t.Errorf("WorkloadIdentity = %q, want the first user-assigned identity", got.Name)
+	}
+}
+
+func TestWriteWorkloadTokenFileWritesTheNamedFile(t *testing.T) {
+	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: flavourEnvConfig})
+	env, err := e.Server.FlavourEnv(emulator.Workload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := e.Server.WriteWorkloadTokenFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := envValue(env, "AZURE_FEDERATED_TOKEN_FILE"); path != want {
+		t.Fatalf("wrote %s, FlavourEnv names %s", path, want)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("token file mode %v, want 0600", info.Mode().Perm())
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A federated assertion is signed by the emulator's key but is not an
+	// access token: the vault must refuse it for its issuer.
+	v := &token.Validator{Key: signingKey(t, e), Tenant: e.Config.Tenant, Clock: e.Clock}
+	_, err = v.Validate(string(raw))
+	if err == nil || !strings.Contains(err.Error(), "found "+identity.FederationIssuer) {
+		t.Errorf("federated token validated as an access token: %v", err)
+	}
+}
+
+// envValue is the value of key in lines, or "" if absent.
+func envValue(lines []emulator.EnvVar, key string) string {
+	for _, kv := range lines {
+		if kv.Key == key {
+			return kv.Value
+		}
+	}
+	return ""
+}
