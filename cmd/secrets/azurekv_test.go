@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
@@ -158,6 +159,9 @@ func TestAzureKV(t *testing.T) {
 
 	var newVersion string
 	t.Run("set from stdin", func(t *testing.T) {
+		// Key Vault records times in whole seconds; moving the emulator's
+		// clock makes the new version strictly newer than the seeded one.
+		e.Advance(2 * time.Second)
 		r := kv(t, "rotated-1", "set", "-o", "json", "--content-type", "application/x-test",
 			"--tag", "owner=cli", "--tag", "rotation=1", secretURI)
 		r.want(t, exitOK)
@@ -233,6 +237,28 @@ func TestAzureKV(t *testing.T) {
 		r.want(t, exitError)
 		if !strings.Contains(r.stderr, "--value-file") {
 			t.Errorf("stderr = %q", r.stderr)
+		}
+	})
+	t.Run("set refuses an empty value", func(t *testing.T) {
+		for _, args := range [][]string{{"set", secretURI}, {"set", "--value", "", secretURI}} {
+			r := kv(t, "", args...)
+			r.want(t, exitUsage)
+			if !strings.Contains(r.stderr, "--allow-empty") {
+				t.Errorf("%v: stderr = %q", args, r.stderr)
+			}
+		}
+		r := kv(t, "", "get", "--no-newline", secretURI)
+		if r.stdout != "rotated-1" {
+			t.Errorf("after refused sets, get = %q, want the value unchanged", r.stdout)
+		}
+		uri := vault + "/empty-on-purpose?identity=system"
+		kv(t, "", "set", "--allow-empty", uri).want(t, exitOK)
+		r = kv(t, "", "get", "-o", "json", "--reveal", uri)
+		r.want(t, exitOK)
+		var got secretJSON
+		r.decode(t, &got)
+		if got.Value == nil || *got.Value != "" {
+			t.Errorf("json = %s, want an empty value", r.stdout)
 		}
 	})
 	t.Run("set too large a value", func(t *testing.T) {

@@ -92,6 +92,7 @@ type options struct {
 	valueFile   string
 	contentType string
 	tags        tagFlag
+	allowEmpty  bool
 }
 
 // invocation is one parsed command line, ready to execute.
@@ -215,7 +216,11 @@ func parseCommandLine(cmd *command, args []string, getenv func(string) string) (
 	// The flag package's own messages would add a usage dump; errors are
 	// reported as one line by the caller instead.
 	fs.SetOutput(io.Discard)
-	registerCommonFlags(fs, o, getenv)
+	defaults, err := defaultsFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	registerCommonFlags(fs, o, defaults)
 	if cmd.flags != nil {
 		cmd.flags(fs, o)
 	}
@@ -257,27 +262,41 @@ func parseCommandLine(cmd *command, args []string, getenv func(string) string) (
 	return inv, nil
 }
 
-func registerCommonFlags(fs *flag.FlagSet, o *options, getenv func(string) string) {
-	output := getenv(outputEnv)
-	if output == "" {
-		output = "text"
+// flagDefaults are the defaults of the flags every command has: built in,
+// or taken from the environment.
+type flagDefaults struct {
+	output  string
+	timeout time.Duration
+}
+
+var builtinDefaults = flagDefaults{output: "text", timeout: defaultTimeout}
+
+// defaultsFromEnv reads SECRETS_OUTPUT and SECRETS_TIMEOUT. A malformed
+// value is a usage error, like a malformed flag, rather than being ignored.
+func defaultsFromEnv(getenv func(string) string) (flagDefaults, error) {
+	d := builtinDefaults
+	if v := getenv(outputEnv); v != "" {
+		d.output = v
 	}
-	fs.StringVar(&o.output, "output", output, "output format: text or json (env "+outputEnv+")")
-	fs.StringVar(&o.output, "o", output, "shorthand for --output")
-	timeout := defaultTimeout
 	if v := getenv(timeoutEnv); v != "" {
-		// A malformed variable falls back to the default rather than
-		// failing every command; --timeout is validated strictly.
-		if d, err := time.ParseDuration(v); err == nil && d > 0 {
-			timeout = d
+		t, err := time.ParseDuration(v)
+		if err != nil || t <= 0 {
+			return d, usagef("%s=%q: want a positive duration such as 10s", timeoutEnv, v)
 		}
+		d.timeout = t
 	}
-	fs.DurationVar(&o.timeout, "timeout", timeout, "give up after this long, e.g. 10s or 2m (env "+timeoutEnv+")")
+	return d, nil
+}
+
+func registerCommonFlags(fs *flag.FlagSet, o *options, d flagDefaults) {
+	fs.StringVar(&o.output, "output", d.output, "output format: text or json (env "+outputEnv+")")
+	fs.StringVar(&o.output, "o", d.output, "shorthand for --output")
+	fs.DurationVar(&o.timeout, "timeout", d.timeout, "give up after this long, e.g. 10s or 2m (env "+timeoutEnv+")")
 }
 
 func (o *options) validate() error {
 	if o.output != "text" && o.output != "json" {
-		return usagef("--output %q: want text or json", o.output)
+		return usagef("output format %q: want text or json", o.output)
 	}
 	if o.timeout <= 0 {
 		return usagef("--timeout %s: want a positive duration", o.timeout)
@@ -332,7 +351,7 @@ func writeCommandHelp(w io.Writer, cmd *command) {
 	b.WriteString("Flags:\n")
 	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
 	var o options
-	registerCommonFlags(fs, &o, func(string) string { return "" })
+	registerCommonFlags(fs, &o, builtinDefaults)
 	if cmd.flags != nil {
 		cmd.flags(fs, &o)
 	}

@@ -3,8 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -68,7 +70,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"list"}, "missing <provider-uri>"},
 		{[]string{"get", "env://A", "env://B"}, "got 2 arguments"},
 		{[]string{"get", "--bogus", "env://A"}, "-bogus"},
-		{[]string{"get", "--output", "yaml", "env://A"}, `"yaml": want text or json`},
+		{[]string{"get", "--output", "yaml", "env://A"}, `output format "yaml": want text or json`},
 		{[]string{"get", "--timeout", "soon", "env://A"}, "-timeout"},
 		{[]string{"get", "--timeout", "-1s", "env://A"}, "positive duration"},
 		{[]string{"set", "--value", "v", "--value-file", valueFile, "azurekv://v.vault.azure.net/x"}, "mutually exclusive"},
@@ -102,6 +104,20 @@ func TestUsageErrors(t *testing.T) {
 
 // TestFlagsAroundTheOperand checks that flags are read before and after the
 // URI, and that "--" ends them.
+func TestMalformedEnvironmentDefaults(t *testing.T) {
+	for env, want := range map[string]string{
+		outputEnv:  `output format "yml": want text or json`,
+		timeoutEnv: timeoutEnv + `="soon": want a positive duration`,
+	} {
+		value := map[string]string{outputEnv: "yml", timeoutEnv: "soon"}[env]
+		r := runWith(t, cli{open: productionOpener}, map[string]string{env: value}, "", "get", "env://A")
+		r.want(t, exitUsage)
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("%s=%s: stderr = %q, want %q", env, value, r.stderr, want)
+		}
+	}
+}
+
 func TestFlagsAroundTheOperand(t *testing.T) {
 	t.Setenv("DB_PASSWORD", "hunter2")
 	for _, args := range [][]string{
@@ -184,6 +200,24 @@ func TestTimeout(t *testing.T) {
 			t.Errorf("stderr = %q", r.stderr)
 		}
 	})
+}
+
+func TestIsTerminal(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	regular, err := os.Open(writeFile(t, t.TempDir(), "f", "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer regular.Close()
+	for name, r := range map[string]io.Reader{"null device": null, "regular file": regular, "buffer": strings.NewReader("x")} {
+		if isTerminal(r) {
+			t.Errorf("isTerminal(%s) = true", name)
+		}
+	}
 }
 
 func TestSplitTrailingName(t *testing.T) {

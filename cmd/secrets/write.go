@@ -36,6 +36,9 @@ var setCommand = &command{
 trailing newline is part of the value, so prefer printf '%s' over echo.
 --value puts the value on the command line, where shell history and other
 users' process listings can see it; avoid it for real secrets.
+An empty value is refused unless --allow-empty is given: it is what a
+failed command earlier in a pipe produces, and storing it would replace the
+secret with nothing.
 Prints the new version's metadata, never the value.
 `,
 	flags: func(fs *flag.FlagSet, o *options) {
@@ -43,6 +46,7 @@ Prints the new version's metadata, never the value.
 		fs.StringVar(&o.value, "value", "", "the value itself; INSECURE: visible in shell history and process listings")
 		fs.StringVar(&o.contentType, "content-type", "", "content type of the new version, e.g. text/plain")
 		fs.Var(&o.tags, "tag", "tag key=value for the new version; repeat for more")
+		fs.BoolVar(&o.allowEmpty, "allow-empty", false, "store an empty value instead of refusing it")
 	},
 	execute: runSet,
 }
@@ -76,6 +80,9 @@ func runSet(ctx context.Context, c cli, inv *invocation) (err error) {
 // else stdin.
 func readValue(inv *invocation) (provider.Value, error) {
 	if inv.opts.valueGiven {
+		if inv.opts.value == "" && !inv.opts.allowEmpty {
+			return provider.Value{}, usagef("--value is empty; give --allow-empty to store an empty secret")
+		}
 		return provider.NewValue(inv.opts.value), nil
 	}
 	src, what := inv.stdin, "stdin"
@@ -98,16 +105,26 @@ func readValue(inv *invocation) (provider.Value, error) {
 	if len(data) > maxValueBytes {
 		return provider.Value{}, usagef("the value from %s is larger than %d bytes", what, maxValueBytes)
 	}
+	if len(data) == 0 && !inv.opts.allowEmpty {
+		return provider.Value{}, usagef("the value from %s is empty; give --allow-empty to store an empty secret", what)
+	}
 	return provider.NewValue(string(data)), nil
 }
 
+// isTerminal reports whether r is an interactive terminal, where a user
+// may wonder why set waits. Any character device other than the null
+// device counts; that is close enough for a hint on stderr.
 func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
 	if !ok {
 		return false
 	}
 	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	if err != nil || info.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(info, null)
 }
 
 var deleteCommand = &command{
