@@ -31,6 +31,8 @@ import (
 //	hang-...        answers nothing until the client gives up
 //	flaky-...       answers 503 to the first request, then passes through
 //	slow-...        passes through after 30 ms, counting requests in flight
+//	noversions-...  answers an empty page (a service may list no versions
+//	                for a missing secret instead of answering 404)
 //
 // Everything else, including the authentication challenge, passes through.
 type front struct {
@@ -70,6 +72,10 @@ func newFront(t *testing.T, f *fixture) *front {
 			w.Header().Set("Retry-After", "0")
 			w.WriteHeader(status)
 			fmt.Fprintf(w, `{"error":{"code":%q,"message":"injected"}}`, code)
+			return
+		case strings.HasPrefix(name, "noversions-"):
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			fmt.Fprint(w, `{"value":[],"nextLink":null}`)
 			return
 		case strings.HasPrefix(name, "hang-"):
 			select {
@@ -131,6 +137,16 @@ func TestUnavailable(t *testing.T) {
 		wantError(t, err, "listversions", "status-503-list", provider.ErrUnavailable, 503, "Service Unavailable")
 	}
 
+	t.Run("EmptyVersionListIsNotFound", func(t *testing.T) {
+		n := 0
+		for _, err := range p.ListSecretVersions(ctx, "noversions-x") {
+			n++
+			wantError(t, err, "listversions", "noversions-x", provider.ErrNotFound, 0, "")
+		}
+		if n != 1 {
+			t.Errorf("ListSecretVersions yielded %d times; want one ErrNotFound", n)
+		}
+	})
 	t.Run("TryTimeout", func(t *testing.T) {
 		p := fr.provider(t, f, azurekv.Options{ClientOptions: azcore.ClientOptions{
 			Retry: policy.RetryOptions{MaxRetries: -1, TryTimeout: 100 * time.Millisecond},
