@@ -21,7 +21,13 @@
 //
 // Exit status: 0 success, 1 any other error, 2 usage (bad command line, or a
 // URI, name or option the provider rejects before doing anything),
-// 3 not found, 4 permission denied.
+// 3 not found, 4 permission denied. Every failure is one line on stderr.
+//
+// SECRETS_OUTPUT and SECRETS_TIMEOUT set the defaults of --output and
+// --timeout. azurekv:// URIs use a managed identity (the URI's ?identity=,
+// else AZURE_CLIENT_ID, else the system-assigned one) and the system's
+// certificate trust, which SSL_CERT_FILE extends, so the environment the
+// emulator prints is all the command needs to reach it.
 package main
 
 import (

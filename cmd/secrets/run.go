@@ -50,8 +50,16 @@ path segment, or for env the host:
   file:///etc/app/secrets.yaml#db.password
   file:///run/secrets/app/db-password    one file per secret (a directory)
   azurekv://myvault.vault.azure.net/db-password?identity=system
+  azurekv://127.0.0.1:8443/db-password?disableChallengeResourceVerification=true
+                                         the local emulator's default vault
 A URI that already names a whole provider (a secrets file, a directory, a
 vault) needs the #fragment.
+`
+
+const environmentHelp = `Environment:
+  SECRETS_OUTPUT, SECRETS_TIMEOUT   defaults for --output and --timeout
+  AZURE_CLIENT_ID                   azurekv: user-assigned identity when the URI has no ?identity=
+  SSL_CERT_FILE                     azurekv: extra CA certificates to trust (e.g. the emulator's)
 `
 
 // opener turns a provider URI into a provider; production uses
@@ -336,6 +344,8 @@ func writeMainUsage(w io.Writer) {
 	}
 	b.WriteString("\nRun 'secrets <command> --help' for a command's flags.\n\n")
 	b.WriteString(uriHelp)
+	b.WriteString("\n")
+	b.WriteString(environmentHelp)
 	b.WriteString("\n")
 	b.WriteString(exitStatusHelp)
 	w.Write(b.Bytes())

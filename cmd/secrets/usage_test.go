@@ -33,7 +33,7 @@ func TestHelp(t *testing.T) {
 	}
 	wantFlags := map[string][]string{
 		"get": {"-version", "-reveal", "-no-newline"},
-		"set": {"-value-file", "-value string", "INSECURE", "-content-type", "-tag"},
+		"set": {"-value-file", "-value string", "INSECURE", "-content-type", "-tag key=value", "-allow-empty"},
 	}
 	for name, flags := range wantFlags {
 		r := runCLI(t, name, "--help")

@@ -45,7 +45,7 @@ Prints the new version's metadata, never the value.
 		fs.StringVar(&o.valueFile, "value-file", "", "read the value from this file (- for stdin, the default)")
 		fs.StringVar(&o.value, "value", "", "the value itself; INSECURE: visible in shell history and process listings")
 		fs.StringVar(&o.contentType, "content-type", "", "content type of the new version, e.g. text/plain")
-		fs.Var(&o.tags, "tag", "tag key=value for the new version; repeat for more")
+		fs.Var(&o.tags, "tag", "a `key=value` tag of the new version; repeat for more")
 		fs.BoolVar(&o.allowEmpty, "allow-empty", false, "store an empty value instead of refusing it")
 	},
 	execute: runSet,
