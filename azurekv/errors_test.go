@@ -11,9 +11,11 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/secretkit/secretkit/azurekv"
+	"github.com/secretkit/secretkit/mi"
 	"github.com/secretkit/secretkit/provider"
 	"github.com/secretkit/secretkit/provider/providertest"
 )
@@ -118,13 +120,38 @@ func TestErrorMappingThroughEmulator(t *testing.T) {
 		_, err := f.provider(t, f.systemCred, "myvault").Set(ctx, name, provider.NewValue("v"), &azurekv.SetOptions{Tags: tags})
 		wantError(t, err, "set", name, provider.ErrInvalidArgument, 400, "BadParameter")
 	})
-	t.Run("ListDeniedWithoutListPermission", func(t *testing.T) {
-		// "reader" may list in both vaults; an identity the vault does
-		// not know at all may not.
+	t.Run("ListDeniedByPolicy", func(t *testing.T) {
+		getter := f.credential(t, mi.Selector{Kind: mi.ClientID, Value: f.e.Identity(t, "getter").ClientID})
+		p := f.provider(t, getter, "myvault")
+		n := 0
+		for _, err := range p.ListSecrets(ctx) {
+			n++
+			wantError(t, err, "list", "", provider.ErrPermissionDenied, 403, "AccessDenied")
+		}
+		for _, err := range p.ListSecretVersions(ctx, name) {
+			n++
+			wantError(t, err, "listversions", name, provider.ErrPermissionDenied, 403, "AccessDenied")
+		}
+		if n != 2 {
+			t.Errorf("the listings yielded %d times; want one error each", n)
+		}
+	})
+	t.Run("ListWithWrongAudience", func(t *testing.T) {
 		p := f.provider(t, audienceSwap{f.systemCred}, "rbacvault")
 		for _, err := range p.ListSecrets(ctx) {
 			wantError(t, err, "list", "", provider.ErrPermissionDenied, 401, "Unauthorized")
 			break
+		}
+	})
+	t.Run("IdentityUnknownToTheEndpoint", func(t *testing.T) {
+		// The identity endpoint refuses the token request (400): no
+		// Key Vault response exists, and the same identity will fail again.
+		stranger := f.credential(t, mi.Selector{Kind: mi.ClientID, Value: "6f1a4c2e-0b7d-4e58-9a3c-2d8e5f7b1c90"})
+		_, err := f.provider(t, stranger, "myvault").GetSecret(ctx, name, "")
+		wantError(t, err, "get", name, provider.ErrPermissionDenied, 0, "")
+		var authErr *azidentity.AuthenticationFailedError
+		if !errors.As(err, &authErr) {
+			t.Errorf("err %v does not hold the *azidentity.AuthenticationFailedError", err)
 		}
 	})
 }

@@ -16,11 +16,13 @@ import (
 
 // testConfig has two vaults, one per access model. "system" may do
 // everything in both; "reader" may list but not get: by access policy in
-// myvault, by the Key Vault Reader role in rbacvault.
+// myvault, by the Key Vault Reader role in rbacvault; "getter" may get but
+// not list in myvault.
 const testConfig = `
 identities:
   - {name: system, kind: system}
   - {name: reader, kind: user}
+  - {name: getter, kind: user}
 vaults:
   - name: myvault
     retentionDays: 7
@@ -28,6 +30,7 @@ vaults:
       policies:
         - {identity: system, secrets: [all]}
         - {identity: reader, secrets: [list]}
+        - {identity: getter, secrets: [get]}
   - name: rbacvault
     access:
       roles:
