@@ -224,10 +224,9 @@ func parseCommandLine(cmd *command, args []string, getenv func(string) string) (
 	// The flag package's own messages would add a usage dump; errors are
 	// reported as one line by the caller instead.
 	fs.SetOutput(io.Discard)
-	defaults, err := defaultsFromEnv(getenv)
-	if err != nil {
-		return nil, err
-	}
+	// A malformed SECRETS_* variable is reported after parsing, so that
+	// --help still works while it is set.
+	defaults, envErr := defaultsFromEnv(getenv)
 	registerCommonFlags(fs, o, defaults)
 	if cmd.flags != nil {
 		cmd.flags(fs, o)
@@ -249,6 +248,9 @@ func parseCommandLine(cmd *command, args []string, getenv func(string) string) (
 		}
 		operands = append(operands, rest[0])
 		args = rest[1:]
+	}
+	if envErr != nil {
+		return nil, envErr
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "value" {

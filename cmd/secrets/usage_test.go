@@ -115,6 +115,7 @@ func TestMalformedEnvironmentDefaults(t *testing.T) {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("%s=%s: stderr = %q, want %q", env, value, r.stderr, want)
 		}
+		runWith(t, cli{open: productionOpener}, map[string]string{env: value}, "", "get", "--help").want(t, exitOK)
 	}
 }
 
