@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -496,7 +497,34 @@ func TestQuickStartAppReadsSecretWithPrintedEnv(t *testing.T) {
 		env = append(env, line)
 	}
 
-	app := exec.Command(bin["webapp"], "-addr", "127.0.0.1:0", "-disable-challenge-resource-verification")
+	base, appLog := runWebapp(t, env, "-disable-challenge-resource-verification")
+	status, body := postReveal(t, base)
+	const want = `id="secret-value" class="revealed">Hello from the Key Vault emulator!<`
+	if status != 200 || !strings.Contains(body, want) {
+		t.Fatalf("POST /secret: status %d, page:\n%s", status, body)
+	}
+	if log := appLog(); strings.Contains(log, "Hello from the Key Vault emulator!") {
+		t.Errorf("the secret value appeared in the app's log:\n%s", log)
+	}
+
+	// The App Service flavour refusing an identity the emulator does not
+	// have: the plain-words page, and the identity header nowhere in sight.
+	base, appLog = runWebapp(t, env, "-disable-challenge-resource-verification", "-identity", "client:0a1b2c3d-0000-4000-8000-00000000abcd")
+	status, body = postReveal(t, base)
+	if status != 403 || !strings.Contains(body, `data-kind="identity-not-assigned"`) {
+		t.Errorf("unknown identity: status %d, page:\n%s", status, body)
+	}
+	header := printed["IDENTITY_HEADER"]
+	if strings.Contains(body, header) || strings.Contains(appLog(), header) {
+		t.Errorf("the IDENTITY_HEADER value appeared on the page or in the log")
+	}
+}
+
+// runWebapp starts the web app binary on a free port and returns its base
+// URL and a function returning what it has logged so far.
+func runWebapp(t *testing.T, env []string, args ...string) (string, func() string) {
+	t.Helper()
+	app := exec.Command(bin["webapp"], append([]string{"-addr", "127.0.0.1:0"}, args...)...)
 	app.Env = env
 	logs, err := app.StderrPipe()
 	if err != nil {
@@ -505,10 +533,6 @@ func TestQuickStartAppReadsSecretWithPrintedEnv(t *testing.T) {
 	if err := app.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		app.Process.Kill()
-		app.Wait()
-	})
 	sc := bufio.NewScanner(logs)
 	listening := regexp.MustCompile(`url=(http://\S+)`)
 	var base string
@@ -519,30 +543,42 @@ func TestQuickStartAppReadsSecretWithPrintedEnv(t *testing.T) {
 		}
 	}
 	if base == "" {
+		app.Wait()
 		t.Fatal("the web app exited without serving")
 	}
+	var mu sync.Mutex
 	var appLog strings.Builder
 	done := make(chan struct{})
 	go func() {
 		for sc.Scan() {
+			mu.Lock()
 			appLog.WriteString(sc.Text() + "\n")
+			mu.Unlock()
 		}
 		close(done)
 	}()
+	t.Cleanup(func() {
+		app.Process.Kill()
+		app.Wait()
+		<-done
+	})
+	return base, func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return appLog.String()
+	}
+}
 
+func postReveal(t *testing.T, base string) (int, string) {
+	t.Helper()
 	resp, err := http.PostForm(base+"/secret", url.Values{"version": {""}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	const want = `id="secret-value" class="revealed">Hello from the Key Vault emulator!<`
-	if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
-		t.Fatalf("POST /secret: status %d, page:\n%s", resp.StatusCode, body)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
 	}
-	app.Process.Kill()
-	<-done
-	if strings.Contains(appLog.String(), "Hello from the Key Vault emulator!") {
-		t.Errorf("the secret value appeared in the app's log:\n%s", appLog.String())
-	}
+	return resp.StatusCode, string(body)
 }
