@@ -91,7 +91,9 @@ var versionsCommand = &command{
 	name:    "versions",
 	operand: "<secret-uri>",
 	summary: "List a secret's versions, newest first, without values.",
-	details: `Providers without versions (env, file) show the secret's one current
+	details: `Versions are ordered by creation time, newest first; Key Vault records whole
+seconds, and versions created in the same second are ordered by id.
+Providers without versions (env, file) show the secret's one current
 version, with an empty version id. Values are never printed.
 `,
 	execute: runVersions,
