@@ -28,8 +28,10 @@ import (
 // Implementations must be safe for concurrent use by multiple goroutines.
 type SecretProvider interface {
 	// GetSecret returns the secret called name. An empty version asks for
-	// the latest enabled version; a non-empty version asks for exactly that
-	// version.
+	// the latest version; a non-empty version asks for exactly that
+	// version. A backend that can disable a version refuses to read a
+	// disabled one with ErrPermissionDenied (as Key Vault does) rather than
+	// falling back to an older version.
 	//
 	// GetSecret must:
 	//   - return an error satisfying errors.Is(err, ErrNotFound) when the
