@@ -10,9 +10,11 @@ import (
 	"github.com/secretkit/secretkit/emulator/emulatortest"
 	"github.com/secretkit/secretkit/emulator/identity"
 	"github.com/secretkit/secretkit/emulator/token"
+	"github.com/secretkit/secretkit/mi"
 )
 
 func TestParseFlavourAcceptsEveryFlavourAndCommonSpellings(t *testing.T) {
+	t.Parallel()
 	for _, f := range emulator.Flavours {
 		got, err := emulator.ParseFlavour(string(f))
 		if err != nil || got != f {
@@ -37,6 +39,7 @@ func TestParseFlavourAcceptsEveryFlavourAndCommonSpellings(t *testing.T) {
 }
 
 func TestParseFlavourRefusesUnknownNames(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{"", "vm", "appservices", "workload-identity"} {
 		_, err := emulator.ParseFlavour(in)
 		const want = "want one of appservice, imds, cloudshell, azureml, arc, servicefabric, workload"
@@ -55,6 +58,7 @@ identities:
 `
 
 func TestFlavourEnvLinesPerFlavour(t *testing.T) {
+	t.Parallel()
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: flavourEnvConfig})
 	s := e.Server
 	ca := s.Authority().CAPath
@@ -102,7 +106,38 @@ func TestFlavourEnvLinesPerFlavour(t *testing.T) {
 	}
 }
 
+// The printed lines select their flavour in the SDK's own detection order
+// (mirrored by mi.DetectSource), even though they share variable names:
+// App Service and Service Fabric both set IDENTITY_ENDPOINT, Cloud Shell
+// and Azure ML both set MSI_ENDPOINT. Workload identity is not a
+// managed-identity source; with its lines the managed-identity credential
+// would still fall back to IMDS.
+func TestFlavourEnvSelectsItsSourceInTheSDKsOrder(t *testing.T) {
+	t.Parallel()
+	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: flavourEnvConfig})
+	want := map[emulator.Flavour]mi.SourceName{
+		emulator.AppService: mi.AppService, emulator.IMDS: mi.IMDS, emulator.CloudShell: mi.CloudShell,
+		emulator.AzureML: mi.AzureML, emulator.Arc: mi.AzureArc, emulator.ServiceFabric: mi.ServiceFabric,
+		emulator.Workload: mi.IMDS,
+	}
+	for _, f := range emulator.Flavours {
+		env, err := e.Server.FlavourEnv(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := mi.DetectSource(mi.Environment{
+			Getenv:     func(k string) string { return envValue(env, k) },
+			FileExists: func(string) bool { return false }, // no Arc agent on this machine
+			GOOS:       "linux",
+		})
+		if src.Name != want[f] {
+			t.Errorf("%s lines detect as %s (%s), want %s", f, src.Name, src.Reason, want[f])
+		}
+	}
+}
+
 func TestFlavourEnvRefusesUnknownFlavour(t *testing.T) {
+	t.Parallel()
 	e := emulatortest.Start(t, nil)
 	env, err := e.Server.FlavourEnv(emulator.Flavour("kubernetes"))
 	if err == nil || env != nil || !strings.Contains(err.Error(), `"kubernetes"`) {
@@ -111,6 +146,7 @@ func TestFlavourEnvRefusesUnknownFlavour(t *testing.T) {
 }
 
 func TestWorkloadIdentityFallsBackToTheSystemIdentity(t *testing.T) {
+	t.Parallel()
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: "identities: [{name: only, kind: system}]\n"})
 	if got := e.Server.WorkloadIdentity(); got.Name != "only" {
 		t.Errorf("WorkloadIdentity = %q, want the only identity", got.Name)
@@ -122,6 +158,7 @@ func TestWorkloadIdentityFallsBackToTheSystemIdentity(t *testing.T) {
 }
 
 func TestWriteWorkloadTokenFileWritesTheNamedFile(t *testing.T) {
+	t.Parallel()
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: flavourEnvConfig})
 	env, err := e.Server.FlavourEnv(emulator.Workload)
 	if err != nil {
