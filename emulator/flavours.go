@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -152,4 +154,54 @@ func (s *Server) WriteWorkloadTokenFile() (string, error) {
 // the emulator already owns and clients already read.
 func (s *Server) workloadTokenPath() string {
 	return filepath.Join(filepath.Dir(s.authority.CAPath), WorkloadTokenFileName)
+}
+
+// WriteFlavourEnv writes FlavourEnv(f) as KEY=VALUE lines, in one write.
+// WriteFlavourEnv(w, AppService) writes what WriteEnv does.
+func (s *Server) WriteFlavourEnv(w io.Writer, f Flavour) error {
+	lines, err := s.FlavourEnv(f)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, formatEnv(lines))
+	return err
+}
+
+// WriteFlavourEnvFile writes FlavourEnv(f) to path atomically with mode
+// 0644, so a process watching for the file never reads half of it and a
+// client running as another user (a compose service sharing a volume) can
+// read it, as it reads the CA file. An unknown flavour writes nothing.
+func (s *Server) WriteFlavourEnvFile(path string, f Flavour) error {
+	lines, err := s.FlavourEnv(f)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".env-*")
+	if err != nil {
+		return fmt.Errorf("writing env file: %w", err)
+	}
+	_, werr := io.WriteString(tmp, formatEnv(lines))
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp.Name(), 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), path)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing env file %s: %w", path, werr)
+	}
+	return nil
+}
+
+func formatEnv(lines []EnvVar) string {
+	var b strings.Builder
+	for _, kv := range lines {
+		b.WriteString(kv.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

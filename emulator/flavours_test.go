@@ -1,7 +1,9 @@
 package emulator_test
 
 import (
+	"bytes"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -199,4 +201,58 @@ func envValue(lines []emulator.EnvVar, key string) string {
 		}
 	}
 	return ""
+}
+
+func TestWriteFlavourEnvWritesTheLines(t *testing.T) {
+	t.Parallel()
+	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: flavourEnvConfig})
+	var appService bytes.Buffer
+	if err := e.Server.WriteEnv(&appService); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, f := range emulator.Flavours {
+		lines, err := e.Server.FlavourEnv(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want strings.Builder
+		for _, kv := range lines {
+			want.WriteString(kv.Key + "=" + kv.Value + "\n")
+		}
+		var got bytes.Buffer
+		if err := e.Server.WriteFlavourEnv(&got, f); err != nil || got.String() != want.String() {
+			t.Errorf("WriteFlavourEnv(%s) = %q, %v; want %q", f, got.String(), err, want.String())
+		}
+		if f == emulator.AppService && got.String() != appService.String() {
+			t.Errorf("WriteFlavourEnv(appservice) differs from WriteEnv:\n%s\n%s", got.String(), appService.String())
+		}
+		path := filepath.Join(dir, string(f)+".env")
+		if err := e.Server.WriteFlavourEnvFile(path, f); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil || string(data) != want.String() {
+			t.Errorf("env file for %s = %q, %v; want %q", f, data, err, want.String())
+		}
+		if info, err := os.Stat(path); err != nil {
+			t.Error(err)
+		} else if info.Mode().Perm() != 0o644 {
+			t.Errorf("env file for %s: mode %v, want 0644", f, info.Mode().Perm())
+		}
+	}
+	path := filepath.Join(dir, "bogus.env")
+	if err := e.Server.WriteFlavourEnvFile(path, "bogus"); err == nil {
+		t.Error("WriteFlavourEnvFile wrote an unknown flavour")
+	}
+	if err := e.Server.WriteFlavourEnv(&bytes.Buffer{}, "bogus"); err == nil {
+		t.Error("WriteFlavourEnv wrote an unknown flavour")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != len(emulator.Flavours) {
+		t.Errorf("%d files in the env directory, want one per flavour and no leftovers", len(entries))
+	}
+	if err := e.Server.WriteFlavourEnvFile(filepath.Join(dir, "missing", "x.env"), emulator.IMDS); err == nil ||
+		!strings.HasPrefix(err.Error(), "writing env file") {
+		t.Errorf("env file in a missing directory: %v", err)
+	}
 }
