@@ -272,6 +272,24 @@ func TestErrorPages(t *testing.T) {
 		return e.Client().Do(r)
 	})
 
+	// throttled answers every vault request 429, as a busy vault does.
+	throttled := transportFunc(func(r *http.Request) (*http.Response, error) {
+		if strings.HasSuffix(r.URL.Hostname(), ".vault.azure.net") {
+			return &http.Response{StatusCode: http.StatusTooManyRequests, Request: r, Header: http.Header{"Content-Type": {"application/json"}},
+				Body: io.NopCloser(strings.NewReader(`{"error":{"code":"Throttled","message":"Request was not processed because too many requests were received."}}`))}, nil
+		}
+		return e.Client().Do(r)
+	})
+	// forgedToken replaces every bearer token with one the vault cannot
+	// verify, as a token from another tenant would be.
+	forgedToken := transportFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Header.Get("Authorization") != "" {
+			r = r.Clone(r.Context())
+			r.Header.Set("Authorization", "Bearer eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2lnbmF0dXJl")
+		}
+		return e.Client().Do(r)
+	})
+
 	cases := []struct {
 		name    string
 		cfg     config
@@ -313,6 +331,14 @@ func TestErrorPages(t *testing.T) {
 			cfg:    config{VaultURL: closedURL, Identity: "system", SecretName: "greeting", DisableChallengeResourceVerification: true},
 			opts:   noRetry,
 			status: 502, kind: kindUnreachable, title: "The vault is unreachable"},
+		{name: "vault throttling",
+			cfg:    config{VaultURL: e.VaultURLFor("myvault"), Identity: "system", SecretName: "greeting"},
+			opts:   azcore.ClientOptions{Transport: throttled, Retry: policy.RetryOptions{MaxRetries: -1}},
+			status: 502, kind: kindVaultError, title: "The vault answered with an error"},
+		{name: "token the vault cannot verify",
+			cfg:    config{VaultURL: e.VaultURLFor("myvault"), Identity: "system", SecretName: "greeting"},
+			opts:   azcore.ClientOptions{Transport: forgedToken, Retry: policy.RetryOptions{MaxRetries: -1}},
+			status: 403, kind: kindTokenRejected, title: "The vault rejected the app's token"},
 		{name: "loopback vault without the verification switch",
 			cfg:    config{VaultURL: e.VaultURL, Identity: "system", SecretName: "greeting"},
 			opts:   noRetry,
@@ -405,5 +431,14 @@ func TestUnknownPathIsAPlainNotFoundPage(t *testing.T) {
 	}
 	if got := get(t, app.URL+"/static/style.css").status; got != 200 {
 		t.Errorf("style sheet: status %d", got)
+	}
+}
+
+// A vault that never answers ends in the read timeout, reported as
+// unreachable rather than as an unexplained failure.
+func TestTimeoutIsUnreachable(t *testing.T) {
+	err := provider.NewError("azurekv", "get", "greeting", nil, context.DeadlineExceeded)
+	if got := diagnose(err, config{SecretName: "greeting", VaultURL: "https://myvault.vault.azure.net/"}); got.Kind != kindUnreachable || got.Status != 502 {
+		t.Fatalf("diagnosis %s / %d, want %s / 502", got.Kind, got.Status, kindUnreachable)
 	}
 }

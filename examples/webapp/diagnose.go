@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -29,6 +30,8 @@ const (
 	kindNotFound            problemKind = "not-found"
 	kindUntrusted           problemKind = "certificate-not-trusted"
 	kindChallengeMismatch   problemKind = "challenge-resource-mismatch"
+	kindTokenRejected       problemKind = "token-rejected"
+	kindVaultError          problemKind = "vault-error"
 	kindUnreachable         problemKind = "vault-unreachable"
 	kindInvalid             problemKind = "invalid-name"
 	kindUnknown             problemKind = "unknown"
@@ -96,6 +99,14 @@ func diagnose(err error, cfg config) problem {
 		}
 	case errors.Is(err, provider.ErrPermissionDenied):
 		code := azurekv.ErrorCode(err)
+		if errors.As(err, &respErr) && respErr.StatusCode == http.StatusUnauthorized {
+			return problem{
+				Kind: kindTokenRejected, Status: http.StatusForbidden,
+				Title: "The vault rejected the app's token",
+				Plain: "The app got a token for " + identityLabel(cfg) + ", but the vault did not accept it: it was issued for another audience or tenant, by an issuer the vault does not trust, or it has expired.",
+				Fix:   "Check that the identity belongs to the vault's tenant. With the emulator, take the identity endpoint and the vault from the same emulator run.",
+			}
+		}
 		if code == "SecretDisabled" {
 			return problem{
 				Kind: kindSecretDisabled, Status: http.StatusForbidden,
@@ -133,8 +144,17 @@ func diagnose(err error, cfg config) problem {
 			Plain: "The backend cannot hold a secret called " + quote(cfg.SecretName) + ".",
 			Fix:   "Key Vault names use only letters, digits and dashes, up to 127 characters. Change -secret / WEBAPP_SECRET.",
 		}
+	case errors.As(err, &respErr):
+		// The vault answered, with a status none of the cases above
+		// explains: throttling or a server error.
+		return problem{
+			Kind: kindVaultError, Status: http.StatusBadGateway,
+			Title: "The vault answered with an error",
+			Plain: "The vault" + vaultLabel(cfg) + " answered " + strconv.Itoa(respErr.StatusCode) + " " + http.StatusText(respErr.StatusCode) + " instead of the secret. It is usually temporary: the vault is throttling requests or having trouble.",
+			Fix:   "Try again in a little while; if it persists, check the vault's health.",
+		}
 	case errors.As(err, &dnsErr), errors.As(err, &opErr), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, provider.ErrUnavailable), errors.As(err, &respErr):
+		errors.Is(err, provider.ErrUnavailable):
 		return problem{
 			Kind: kindUnreachable, Status: http.StatusBadGateway,
 			Title: "The vault is unreachable",
