@@ -582,3 +582,20 @@ func postReveal(t *testing.T, base string) (int, string) {
 	}
 	return resp.StatusCode, string(body)
 }
+
+// With the emulator's embedded defaults (one empty vault, one system
+// identity) the app's own defaults line up: it gets a token and reaches the
+// vault, which has no secret yet, and says so in plain words.
+func TestDefaultEmulatorAppReachesEmptyVault(t *testing.T) {
+	dir := t.TempDir()
+	printed, _ := runEmulator(t, []string{"-vault-addr", "127.0.0.1:0", "-identity-addr", "127.0.0.1:0", "-tls-dir", dir}, nil)
+	var env []string
+	for k, v := range printed {
+		env = append(env, k+"="+v)
+	}
+	base, _ := runWebapp(t, env, "-disable-challenge-resource-verification")
+	status, body := postReveal(t, base)
+	if status != 404 || !strings.Contains(body, `data-kind="not-found"`) {
+		t.Fatalf("status %d, want the not-found page:\n%s", status, body)
+	}
+}
