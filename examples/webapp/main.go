@@ -1,7 +1,7 @@
 // Command webapp is a sample web app that reads one secret through
 // package provider and shows it on a page, masked until the user asks to
 // reveal it. By default the secret comes from Azure Key Vault (azurekv)
-// with a managed identity (mi); an env:// or file:// provider URI swaps the
+// with a managed identity (mi); an env://, file:// or azurekv:// provider URI swaps the
 // backend without touching the code.
 //
 // Every flag has an environment equivalent (flag wins), so the app runs on
@@ -9,7 +9,7 @@
 //
 //	-addr                                     WEBAPP_ADDR          listen address (default 127.0.0.1:8000)
 //	-secret                                   WEBAPP_SECRET        secret name (default greeting)
-//	-provider                                 WEBAPP_PROVIDER      provider URI (env://..., file://...); empty: Key Vault
+//	-provider                                 WEBAPP_PROVIDER      provider URI (env://, file://, azurekv://); empty: Key Vault
 //	-vault-url                                AZURE_KEYVAULT_URL   Key Vault URL, e.g. https://myvault.vault.azure.net/
 //	-identity                                 WEBAPP_IDENTITY      system, client:<id>, object:<id> or resource:<id>;
 //	                                                               empty: AZURE_CLIENT_ID if set, else system
@@ -85,7 +85,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	str(&c.Addr, "addr", "WEBAPP_ADDR", defaultAddr, "listen address")
 	str(&c.SecretName, "secret", "WEBAPP_SECRET", defaultSecretName, "name of the secret the Get Secret page reads")
-	str(&c.ProviderURI, "provider", "WEBAPP_PROVIDER", "", "provider URI such as env://?prefix=APP_ or file:///run/secrets/app/; empty reads Azure Key Vault")
+	str(&c.ProviderURI, "provider", "WEBAPP_PROVIDER", "", "provider URI such as env://?prefix=APP_, file:///run/secrets/app/ or azurekv://myvault.vault.azure.net; empty reads Azure Key Vault at -vault-url")
 	str(&c.VaultURL, "vault-url", "AZURE_KEYVAULT_URL", "", "Key Vault URL, e.g. https://myvault.vault.azure.net/")
 	str(&c.Identity, "identity", "WEBAPP_IDENTITY", "", "managed identity: system, client:<id>, object:<id> or resource:<id>; empty uses AZURE_CLIENT_ID, else system")
 	const verifyFlag = "disable-challenge-resource-verification"
