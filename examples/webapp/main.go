@@ -1,8 +1,8 @@
 // Command webapp is a sample web app that reads one secret through
 // package provider and shows it on a page, masked until the user asks to
 // reveal it. By default the secret comes from Azure Key Vault (azurekv)
-// with a managed identity (mi); an env://, file:// or azurekv:// provider URI swaps the
-// backend without touching the code.
+// with a managed identity (mi); a provider URI (env://, file://,
+// azurekv://) swaps the backend without touching the code.
 //
 // Every flag has an environment equivalent (flag wins), so the app runs on
 // App Service, in a container or next to the emulator with env vars alone:
