@@ -62,7 +62,10 @@ const (
 )
 
 // DefaultNames are in every server certificate, whatever the caller asks for.
-var DefaultNames = []string{"localhost", "127.0.0.1", "::1", "*.vault.azure.net", "*.localhost"}
+// login.microsoftonline.com is there so workload-identity clients keep the
+// SDK's default authority host when a test dialer (emulatortest) or a hosts
+// entry sends it to the emulator.
+var DefaultNames = []string{"localhost", "127.0.0.1", "::1", "*.vault.azure.net", "*.localhost", "login.microsoftonline.com"}
 
 // Authority is a loaded CA and the server certificate it issued. Its methods
 // are safe for concurrent use; callers must not change its fields.
