@@ -12,11 +12,14 @@
 //	-env-file         EMULATOR_ENV_FILE         also write the client environment to this file
 //	-identity-header  EMULATOR_IDENTITY_HEADER  fix IDENTITY_HEADER (default: config, else random)
 //	-advertise-host   EMULATOR_ADVERTISE_HOST   host name in the printed URLs (default: the listen host)
+//	-flavour          EMULATOR_FLAVOUR          managed-identity flavour of the printed env (default appservice)
 //	-log-format       EMULATOR_LOG_FORMAT       text or json (default text)
 //	-log-level        EMULATOR_LOG_LEVEL        debug, info, warn or error (default info)
 //
 // Once both listeners accept connections it prints the client environment
-// as KEY=VALUE lines on stdout; logs go to stderr.
+// for the chosen flavour as KEY=VALUE lines on stdout; logs go to stderr.
+// With -flavour workload it also writes the federated token file the lines
+// name, and rewrites it every workloadTokenRefresh while it runs.
 package main
 
 import (
@@ -39,6 +42,10 @@ import (
 // shutdownGrace bounds how long in-flight requests may run after a signal.
 const shutdownGrace = 10 * time.Second
 
+// workloadTokenRefresh rewrites the federated token file well within the
+// token's one-hour lifetime, as the kubelet refreshes a projected token.
+const workloadTokenRefresh = 30 * time.Minute
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -52,7 +59,7 @@ func main() {
 
 type settings struct {
 	vaultAddr, identityAddr, configPath, dataFile, tlsDir, envFile, identityHeader string
-	advertiseHost, logFormat, logLevel                                             string
+	advertiseHost, logFormat, logLevel, flavour                                    string
 }
 
 // parseFlags reads flags, falling back to EMULATOR_* variables for any flag
@@ -72,6 +79,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (se
 	str(&s.envFile, "env-file", "", "also write the client environment (KEY=VALUE lines) to this file")
 	str(&s.identityHeader, "identity-header", "", "fixed IDENTITY_HEADER secret; empty uses the config's or a random one")
 	str(&s.advertiseHost, "advertise-host", "", "host name clients use to reach the emulator, put in the printed URLs (e.g. a compose service name)")
+	str(&s.flavour, "flavour", string(emulator.AppService), "managed-identity flavour whose client env is printed: appservice, imds, cloudshell, azureml, arc, servicefabric or workload")
 	str(&s.logFormat, "log-format", "text", "log format on stderr: text or json")
 	str(&s.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.Usage = func() {
@@ -128,6 +136,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	flavour, err := emulator.ParseFlavour(s.flavour)
+	if err != nil {
+		return err
+	}
 	cfg := config.Default()
 	if s.configPath != "" {
 		if cfg, err = config.Load(s.configPath); err != nil {
@@ -147,18 +159,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if flavour == emulator.Workload {
+		if _, err := srv.WriteWorkloadTokenFile(); err != nil {
+			srv.Close()
+			return err
+		}
+		go refreshWorkloadToken(ctx, srv, logger)
+	}
 	if s.envFile != "" {
-		if err := srv.WriteEnvFile(s.envFile); err != nil {
+		if err := srv.WriteFlavourEnvFile(s.envFile, flavour); err != nil {
 			srv.Close()
 			return err
 		}
 	}
-	if err := srv.WriteEnv(stdout); err != nil {
+	if err := srv.WriteFlavourEnv(stdout, flavour); err != nil {
 		srv.Close()
 		return err
 	}
 	logger.Info("emulator ready",
-		"vault", srv.VaultURL(), "identity", srv.IdentityURL(),
+		"vault", srv.VaultURL(), "identity", srv.IdentityURL(), "flavour", flavour,
 		"store", storeKind(s.dataFile), "tlsDir", s.tlsDir)
 
 	<-ctx.Done()
@@ -170,6 +189,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// refreshWorkloadToken rewrites the federated token file until ctx is done.
+func refreshWorkloadToken(ctx context.Context, srv *emulator.Server, logger *slog.Logger) {
+	t := time.NewTicker(workloadTokenRefresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := srv.WriteWorkloadTokenFile(); err != nil {
+				logger.Error("federated token file not refreshed", "err", err)
+			}
+		}
+	}
 }
 
 func storeKind(dataFile string) string {

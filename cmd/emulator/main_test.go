@@ -421,6 +421,7 @@ func TestFlagsFallBackToEnvironment(t *testing.T) {
 		"EMULATOR_ENV_FILE":        "/run/emulator.env",
 		"EMULATOR_IDENTITY_HEADER": "h",
 		"EMULATOR_ADVERTISE_HOST":  "emulator",
+		"EMULATOR_FLAVOUR":         "cloudshell",
 		"EMULATOR_LOG_FORMAT":      "json",
 		"EMULATOR_LOG_LEVEL":       "debug",
 	}
@@ -431,10 +432,43 @@ func TestFlagsFallBackToEnvironment(t *testing.T) {
 	want := settings{
 		vaultAddr: "127.0.0.1:9443", identityAddr: "127.0.0.1:9080", configPath: "/etc/emulator.yaml",
 		dataFile: "/flag/wins.db", tlsDir: "/var/lib/emulator-tls", envFile: "/run/emulator.env",
-		identityHeader: "h", advertiseHost: "emulator", logFormat: "json", logLevel: "debug",
+		identityHeader: "h", advertiseHost: "emulator", logFormat: "json", logLevel: "debug", flavour: "cloudshell",
 	}
 	if s != want {
 		t.Errorf("parseFlags = %+v\nwant %+v", s, want)
+	}
+}
+
+func TestBinaryPrintsTheChosenFlavour(t *testing.T) {
+	p := startBinary(t, t.TempDir(), "-flavour", "service-fabric", "-identity-header", "fixed-header")
+	if e := p.env["IDENTITY_ENDPOINT"]; !strings.HasPrefix(e, "https://127.0.0.1:") || !strings.HasSuffix(e, "/servicefabric/token") {
+		t.Errorf("IDENTITY_ENDPOINT = %q, want the Service Fabric endpoint on the HTTPS listener", e)
+	}
+	if len(p.env["IDENTITY_SERVER_THUMBPRINT"]) != 40 || p.env["IDENTITY_HEADER"] != "fixed-header" {
+		t.Errorf("Service Fabric lines: %v", p.env)
+	}
+	if _, ok := p.env["AZURE_POD_IDENTITY_AUTHORITY_HOST"]; ok {
+		t.Error("the App Service lines were printed too")
+	}
+	p.stop(t)
+}
+
+func TestBinaryWritesTheWorkloadTokenFile(t *testing.T) {
+	p := startBinary(t, t.TempDir(), "-flavour", "workload")
+	data, err := os.ReadFile(p.env["AZURE_FEDERATED_TOKEN_FILE"])
+	if err != nil || strings.Count(string(data), ".") != 2 {
+		t.Errorf("AZURE_FEDERATED_TOKEN_FILE %q: %v, want a JWT", p.env["AZURE_FEDERATED_TOKEN_FILE"], err)
+	}
+	if p.env["AZURE_AUTHORITY_HOST"] == "" || p.env["AZURE_CLIENT_ID"] == "" {
+		t.Errorf("workload lines: %v", p.env)
+	}
+	p.stop(t)
+}
+
+func TestUnknownFlavourIsRejectedBeforeStarting(t *testing.T) {
+	err := run(context.Background(), []string{"-flavour", "mainframe"}, func(string) string { return "" }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `"mainframe"`) || !strings.Contains(err.Error(), "servicefabric") {
+		t.Errorf("run -flavour mainframe: %v", err)
 	}
 }
 
