@@ -137,7 +137,10 @@ var (
 
 func acceptedBy(t *testing.T, program string) accepted {
 	t.Helper()
-	out, _ := exec.Command(bin[program], "-h").CombinedOutput() // -h exits non-zero by design
+	out, err := exec.Command(bin[program], "-h").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s -h: %v\n%s", program, err, out)
+	}
 	a := accepted{flags: map[string]bool{}, env: map[string]bool{}}
 	for _, m := range helpFlag.FindAllStringSubmatch(string(out), -1) {
 		a.flags[m[1]] = true

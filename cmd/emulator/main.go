@@ -50,9 +50,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "emulator:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			return // -h: the usage is the answer, not an error
 		}
+		fmt.Fprintln(os.Stderr, "emulator:", err)
 		os.Exit(2)
 	}
 }

@@ -480,3 +480,16 @@ func TestBadLogSettingsAreRejected(t *testing.T) {
 		}
 	}
 }
+
+func TestHelpListsEveryFlagAndSucceeds(t *testing.T) {
+	out, err := exec.Command(binary, "-h").CombinedOutput()
+	if err != nil {
+		t.Fatalf("-h: %v\n%s", err, out)
+	}
+	for _, flag := range []string{"-vault-addr", "-identity-addr", "-config", "-data", "-tls-dir", "-env-file",
+		"-identity-header", "-advertise-host", "-flavour", "-log-format", "-log-level"} {
+		if !strings.Contains(string(out), flag+" ") || !strings.Contains(string(out), envName(strings.TrimPrefix(flag, "-"))) {
+			t.Errorf("-h output does not list %s with its environment variable", flag)
+		}
+	}
+}

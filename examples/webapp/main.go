@@ -155,9 +155,10 @@ func main() {
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if err := run(ctx, os.Args[1:], os.Getenv, logger); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "webapp:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			return // -h: the usage is the answer, not an error
 		}
+		fmt.Fprintln(os.Stderr, "webapp:", err)
 		os.Exit(2)
 	}
 }
