@@ -1,12 +1,6 @@
 package emulator
 
-import (
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
-)
+import "io"
 
 // EnvVar is one line of the client environment.
 type EnvVar struct{ Key, Value string }
@@ -33,39 +27,7 @@ func (s *Server) ClientEnv() []EnvVar {
 }
 
 // WriteEnv writes ClientEnv as KEY=VALUE lines.
-func (s *Server) WriteEnv(w io.Writer) error {
-	var b strings.Builder
-	for _, kv := range s.ClientEnv() {
-		b.WriteString(kv.String())
-		b.WriteByte('\n')
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
+func (s *Server) WriteEnv(w io.Writer) error { return s.WriteFlavourEnv(w, AppService) }
 
-// WriteEnvFile writes ClientEnv to path atomically, so a process watching
-// for the file never reads half of it.
-func (s *Server) WriteEnvFile(path string) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".env-*")
-	if err != nil {
-		return fmt.Errorf("writing env file: %w", err)
-	}
-	werr := s.WriteEnv(tmp)
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		// CreateTemp makes 0600; other users' apps (a compose service
-		// sharing a volume) must read it, as they read the CA file.
-		werr = os.Chmod(tmp.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing env file %s: %w", path, werr)
-	}
-	return nil
-}
+// WriteEnvFile writes ClientEnv to path atomically (see WriteFlavourEnvFile).
+func (s *Server) WriteEnvFile(path string) error { return s.WriteFlavourEnvFile(path, AppService) }
