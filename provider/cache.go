@@ -225,15 +225,7 @@ func (c *Cache) ListSecretVersions(ctx context.Context, name string) iter.Seq2[M
 
 // GetSecrets implements [BulkGetter] through the cache, one name at a time.
 func (c *Cache) GetSecrets(ctx context.Context, names []string) ([]Result, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	results := make([]Result, len(names))
-	for i, name := range names {
-		s, err := c.GetSecret(ctx, name, "")
-		results[i] = Result{Name: name, Secret: s, Err: err}
-	}
-	return results, nil
+	return getEach(ctx, c, names)
 }
 
 // Close drops every cached answer and closes the wrapped provider if it has

@@ -93,15 +93,7 @@ func (c *Chain) ListSecrets(ctx context.Context) iter.Seq2[Metadata, error] {
 
 // GetSecrets implements [BulkGetter] by calling GetSecret for each name.
 func (c *Chain) GetSecrets(ctx context.Context, names []string) ([]Result, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	results := make([]Result, len(names))
-	for i, name := range names {
-		s, err := c.GetSecret(ctx, name, "")
-		results[i] = Result{Name: name, Secret: s, Err: err}
-	}
-	return results, nil
+	return getEach(ctx, c, names)
 }
 
 // Close closes every provider that has that ability and returns their

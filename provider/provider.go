@@ -152,6 +152,11 @@ func GetMany(ctx context.Context, p SecretProvider, names []string) ([]Result, e
 			return b.GetSecrets(ctx, names)
 		}
 	}
+	return getEach(ctx, p, names)
+}
+
+// getEach is the one-at-a-time bulk get: one Result per name, in order.
+func getEach(ctx context.Context, p SecretProvider, names []string) ([]Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
