@@ -43,7 +43,7 @@ func TestBrowserReadsAndRevealsSecret(t *testing.T) {
 	}
 	browser.screenshot(shots, "webapp-home.png")
 	browser.click("#get-secret")
-	if got := browser.text("#secret-name"); got != "greeting" {
+	if got := browser.waitText("#secret-name", "greeting"); got != "greeting" {
 		t.Fatalf("secret name %q, want greeting", got)
 	}
 	masked := browser.text("#secret-value")
@@ -55,7 +55,7 @@ func TestBrowserReadsAndRevealsSecret(t *testing.T) {
 	}
 	browser.screenshot(shots, "webapp-secret-masked.png")
 	browser.click("#reveal")
-	if got := browser.text("#secret-value"); got != greeting {
+	if got := browser.waitText("#secret-value", greeting); got != greeting {
 		t.Fatalf("value after reveal %q, want %q", got, greeting)
 	}
 	browser.screenshot(shots, "webapp-secret.png")
@@ -63,7 +63,7 @@ func TestBrowserReadsAndRevealsSecret(t *testing.T) {
 	denied := emulatorApp(t, e, "myvault", "client:"+noGetClientID, "greeting")
 	browser.open(denied.URL + "/")
 	browser.click("#get-secret")
-	if got := browser.text("#problem-title"); got != "Permission denied" {
+	if got := browser.waitText("#problem-title", "Permission denied"); got != "Permission denied" {
 		t.Fatalf("page title %q, want Permission denied", got)
 	}
 	if got := browser.text("#missing-permission"); got != "get" {
@@ -222,14 +222,39 @@ func (b *browser) click(css string) {
 	}
 }
 
-// text is the element's rendered text, as the user sees it.
+// text is the element's rendered text, as the user sees it. An element
+// that went stale (its page was replaced between finding and reading it) is
+// looked up again.
 func (b *browser) text(css string) string {
 	b.t.Helper()
-	var s string
-	if err := b.call("GET", b.base+"/element/"+b.find(css)+"/text", nil, &s); err != nil {
-		b.t.Fatal(err)
+	deadline := time.Now().Add(b.timeout)
+	for {
+		var s string
+		err := b.call("GET", b.base+"/element/"+b.find(css)+"/text", nil, &s)
+		if err == nil {
+			return s
+		}
+		if !strings.Contains(err.Error(), "stale element") || time.Now().After(deadline) {
+			b.t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return s
+}
+
+// waitText reads the element's text until it is want or the timeout
+// passes, returning the last text read. A click that navigates leaves the
+// old page (with elements of the same ids) in place for a moment, so the
+// first reads after it may see the page before.
+func (b *browser) waitText(css, want string) string {
+	b.t.Helper()
+	deadline := time.Now().Add(b.timeout)
+	for {
+		got := b.text(css)
+		if got == want || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func (b *browser) pageText() string {
