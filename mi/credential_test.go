@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,9 +118,9 @@ func TestNewCredentialSendsTheSelector(t *testing.T) {
 		if err != nil {
 			t.Fatalf("NewCredential(%s): %v", c.sel, err)
 		}
-		// A distinct resource per case keeps MSAL's process-wide token cache
-		// from answering instead of the server.
-		resource := "https://test" + strconv.Itoa(i) + ".example"
+		// A distinct resource per case (and per run, for -count=N) keeps
+		// MSAL's process-wide token cache from answering instead of the server.
+		resource := "https://test" + strconv.Itoa(i) + "-" + strconv.FormatInt(resourceSeq.Add(1), 10) + ".example"
 		tok, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{resource + "/.default"}})
 		if err != nil {
 			t.Fatalf("GetToken for %s: %v", c.sel, err)
@@ -145,3 +146,6 @@ func TestNewCredentialSendsTheSelector(t *testing.T) {
 		}
 	}
 }
+
+// resourceSeq numbers token requests across runs in one process.
+var resourceSeq atomic.Int64

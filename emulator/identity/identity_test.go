@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -166,11 +168,14 @@ func (f *fixture) getToken(t *testing.T, cred azcore.TokenCredential, resource s
 
 // uniqueResource gives each credential call its own audience: MSAL caches
 // managed-identity tokens process-wide by identity and resource, and a
-// cache hit would skip the endpoint under test.
+// cache hit would skip the endpoint under test. The sequence number keeps
+// repeated runs in one process (-count=N) apart too.
 func uniqueResource(t *testing.T, tag string) string {
 	name := strings.NewReplacer("/", "-", "_", "-").Replace(strings.ToLower(t.Name()))
-	return "https://" + name + "-" + tag + ".vault.test"
+	return fmt.Sprintf("https://%s-%s-%d.vault.test", name, tag, resourceSeq.Add(1))
 }
+
+var resourceSeq atomic.Int64
 
 func TestAppServiceWithRealCredential(t *testing.T) {
 	f := newFixture(t, t.TempDir())
