@@ -20,11 +20,9 @@ package emulator
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -160,7 +158,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 	logger := opts.Logger
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		logger = slog.New(slog.DiscardHandler)
 	}
 	clk := opts.Clock
 	if clk == nil {
@@ -301,7 +299,8 @@ func (s *Server) serve() {
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
 	}
-	go s.vaultSrv.Serve(tls.NewListener(s.vaultLn, tlsConfig))
+	// ServeTLS (not Serve over a tls.Listener) also offers HTTP/2, as Key Vault does.
+	go s.vaultSrv.ServeTLS(s.vaultLn, "", "")
 	go s.idSrv.Serve(s.identityLn)
 
 	s.stopPurge = make(chan struct{})

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -255,7 +256,7 @@ func TestResponseHeaders(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
-	if id := r.header.Get("x-ms-request-id"); len(id) != 36 {
+	if id := r.header.Get("x-ms-request-id"); !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(id) {
 		t.Errorf("x-ms-request-id = %q", id)
 	}
 	// Shape: no nulls, integer times, no managed/kid.
