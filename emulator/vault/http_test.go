@@ -159,6 +159,10 @@ func TestBodyValidation(t *testing.T) {
 		{"tag key 513", `{"value":"x","tags":{"` + long + `":"v"}}`, "Property has invalid value"},
 		{"tag value 513", `{"value":"x","tags":{"k":"` + long + `"}}`, "Property has invalid value"},
 		{"contentType 256", `{"value":"x","contentType":"` + strings.Repeat("c", 256) + `"}`, "Property has invalid value"},
+		// Dates past year 9999 cannot be stored in a bolt file nor backed up.
+		{"exp after 9999", `{"value":"x","attributes":{"exp":253402300800}}`, "Property has invalid value"},
+		{"exp max int64", `{"value":"x","attributes":{"exp":9223372036854775807}}`, "Property has invalid value"},
+		{"nbf before year 1", `{"value":"x","attributes":{"nbf":-62135596801}}`, "Property has invalid value"},
 	} {
 		r := f.raw(t, http.MethodPut, "", "/secrets/body?api-version=7.6", tc.body, nil)
 		msg := wantError(t, r, 400, "BadParameter", "")
@@ -184,6 +188,17 @@ func TestBodyValidation(t *testing.T) {
 	wantError(t, r, 400, "BadParameter", "")
 	r = f.raw(t, http.MethodPatch, "", "/secrets/body/?api-version=7.6", `[`, nil)
 	wantError(t, r, 400, "BadParameter", "")
+	r = f.raw(t, http.MethodPatch, "", "/secrets/body?api-version=7.6", `{"attributes":{"exp":253402300800}}`, nil)
+	wantError(t, r, 400, "BadParameter", "")
+	// The extremes of the range are fine, and the secret still backs up.
+	r = f.raw(t, http.MethodPatch, "", "/secrets/body?api-version=7.6", `{"attributes":{"nbf":-62135596800,"exp":253402300799}}`, nil)
+	if r.status != 200 {
+		t.Errorf("dates at the limits: %d %s", r.status, r.body)
+	}
+	r = f.raw(t, http.MethodPost, "", "/secrets/body/backup?api-version=7.6", "", nil)
+	if r.status != 200 {
+		t.Errorf("backup with dates at the limits: %d %s", r.status, r.body)
+	}
 	// Oversized bodies are refused.
 	r = f.raw(t, http.MethodPut, "", "/secrets/body?api-version=7.6", `{"value":"`+strings.Repeat("x", 2<<20)+`"}`, nil)
 	wantError(t, r, 413, "RequestEntityTooLarge", "")

@@ -113,9 +113,33 @@ func validateProperties(contentType string, tags map[string]string) error {
 	return nil
 }
 
+// Dates the service can hold: years 1–9999 (the range of the service's
+// date type, and of the RFC 3339 times the bolt store and backup blobs
+// write). unconfirmed: the service's answer outside it; the emulator uses
+// its generic invalid-property refusal.
+var (
+	minDate = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxDate = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+)
+
+// validateDates refuses nbf or exp outside minDate–maxDate, which would
+// otherwise be stored in memory yet fail every backup, or fail the write
+// to a bolt store with a 500.
+func validateDates(dates ...*time.Time) error {
+	for _, d := range dates {
+		if d != nil && (d.Before(minDate) || d.After(maxDate)) {
+			return errInvalid(msgInvalidProperty)
+		}
+	}
+	return nil
+}
+
 func validateNewSecret(in newSecret) error {
 	if len(in.Value) > maxValueBytes {
 		return errInvalid(msgValueTooLarge)
+	}
+	if err := validateDates(in.NotBefore, in.Expires); err != nil {
+		return err
 	}
 	return validateProperties(in.ContentType, in.Tags)
 }
@@ -215,6 +239,9 @@ func (s *secretRules) update(ctx context.Context, p policy, name, version string
 		ct = *patch.ContentType
 	}
 	if err := validateProperties(ct, patch.Tags); err != nil {
+		return store.Record{}, store.Version{}, err
+	}
+	if err := validateDates(patch.NotBefore, patch.Expires); err != nil {
 		return store.Record{}, store.Version{}, err
 	}
 	now := s.clock.Now().UTC()
