@@ -183,6 +183,13 @@ func TestBodyValidation(t *testing.T) {
 	if r.status != 200 {
 		t.Errorf("at the limits: %d %s", r.status, r.body)
 	}
+	// The limits count characters: 512 two-byte characters are within them.
+	wide := strings.Repeat("é", 512)
+	r = f.raw(t, http.MethodPut, "", "/secrets/body?api-version=7.6",
+		`{"value":"x","contentType":"`+strings.Repeat("é", 255)+`","tags":{"`+wide+`":"`+wide+`"}}`, nil)
+	if r.status != 200 {
+		t.Errorf("512 non-ASCII characters: %d %s", r.status, r.body)
+	}
 	// Update validates too.
 	r = f.raw(t, http.MethodPatch, "", "/secrets/body?api-version=7.6", `{"tags":{`+strings.Join(tags16, ",")+`}}`, nil)
 	wantError(t, r, 400, "BadParameter", "")

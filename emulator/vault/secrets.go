@@ -8,6 +8,7 @@ import (
 	"maps"
 	"regexp"
 	"time"
+	"unicode/utf8"
 
 	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/store"
@@ -101,12 +102,13 @@ type propertyPatch struct {
 	Expires     *time.Time
 }
 
+// The contentType and tag limits count characters, not UTF-8 bytes.
 func validateProperties(contentType string, tags map[string]string) error {
-	if len(contentType) > maxContentTypeChars || len(tags) > maxTags {
+	if utf8.RuneCountInString(contentType) > maxContentTypeChars || len(tags) > maxTags {
 		return errInvalid(msgInvalidProperty)
 	}
 	for k, v := range tags {
-		if len(k) > maxTagChars || len(v) > maxTagChars {
+		if utf8.RuneCountInString(k) > maxTagChars || utf8.RuneCountInString(v) > maxTagChars {
 			return errInvalid(msgInvalidProperty)
 		}
 	}
