@@ -182,22 +182,36 @@ func (a *API) vault(name string) policy {
 	return p
 }
 
+// peekVault is vault without creating: an unknown name gets the default
+// settings but is not remembered, so that requests refused before
+// authentication cannot grow the vault table (one entry per Host header).
+func (a *API) peekVault(name string) policy {
+	name = strings.ToLower(name)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if p, ok := a.vaults[name]; ok {
+		return p
+	}
+	return policy{name: name, retentionDays: defaultRetention}
+}
+
 // resolveHost picks the vault for a Host header and the resource the
-// challenge advertises for it.
+// challenge advertises for it. It does not create the vault (see
+// peekVault): ServeHTTP does that once the caller is authenticated.
 func (a *API) resolveHost(host string) (policy, string) {
 	u := url.URL{Host: host}
 	hostname, port := strings.ToLower(u.Hostname()), u.Port()
 	if label, ok := strings.CutSuffix(hostname, ".vault.azure.net"); ok && vaultNamePattern.MatchString(label) {
-		return a.vault(label), "https://vault.azure.net"
+		return a.peekVault(label), "https://vault.azure.net"
 	}
 	if label, ok := strings.CutSuffix(hostname, ".localhost"); ok && vaultNamePattern.MatchString(label) {
 		resource := "https://localhost"
 		if port != "" {
 			resource += ":" + port
 		}
-		return a.vault(label), resource
+		return a.peekVault(label), resource
 	}
-	return a.vault(a.defaultVault), "https://vault.azure.net"
+	return a.peekVault(a.defaultVault), "https://vault.azure.net"
 }
 
 // parseQuery decodes keys as well as values: the JS SDK sends
@@ -288,6 +302,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// Known from here on, so that PurgeDue visits it.
+	a.vault(p.name)
 	req.query = parseQuery(r.URL.RawQuery)
 	req.version = req.query.Get("api-version")
 	if req.version == "" {
