@@ -139,14 +139,16 @@ func (s *Server) WorkloadIdentity() config.Identity {
 // WriteWorkloadTokenFile writes a fresh federated token for
 // WorkloadIdentity to the AZURE_FEDERATED_TOKEN_FILE that
 // FlavourEnv(Workload) names, and returns that path. The token is valid for
-// an hour; call it again before then (as the kubelet refreshes a projected
-// token) for longer sessions. Clients re-read the file when they need a new
-// access token.
+// an hour on the emulator clock; call it again before then (as the kubelet
+// refreshes a projected token) for longer sessions. Advance rewrites the
+// file once it has been written. Clients re-read the file when they need a
+// new access token.
 func (s *Server) WriteWorkloadTokenFile() (string, error) {
 	path := s.workloadTokenPath()
 	if err := s.endpoints.WriteFederatedTokenFile(s.WorkloadIdentity().Name, path); err != nil {
 		return "", err
 	}
+	s.workloadFile.Store(true)
 	return path, nil
 }
 

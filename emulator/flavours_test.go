@@ -2,11 +2,15 @@ package emulator_test
 
 import (
 	"bytes"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secretkit/secretkit/emulator"
 	"github.com/secretkit/secretkit/emulator/emulatortest"
@@ -254,5 +258,38 @@ func TestWriteFlavourEnvWritesTheLines(t *testing.T) {
 	if err := e.Server.WriteFlavourEnvFile(filepath.Join(dir, "missing", "x.env"), emulator.IMDS); err == nil ||
 		!strings.HasPrefix(err.Error(), "writing env file") {
 		t.Errorf("env file in a missing directory: %v", err)
+	}
+}
+
+// The federated token's lifetime runs on the emulator clock: after the
+// clock jumps past it, the file WriteWorkloadTokenFile wrote must still be
+// exchangeable, or workload-identity clients fail until the next refresh.
+func TestAdvanceRefreshesTheWorkloadTokenFile(t *testing.T) {
+	t.Parallel()
+	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: flavourEnvConfig})
+	path, err := e.Server.WriteWorkloadTokenFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Advance(2 * time.Hour)
+	assertion, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{
+		"grant_type":            {"client_credentials"},
+		"client_id":             {e.Server.WorkloadIdentity().ClientID},
+		"scope":                 {"https://vault.azure.net/.default"},
+		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+		"client_assertion":      {string(assertion)},
+	}
+	resp, err := e.Client().PostForm(e.VaultURL+e.Config.Tenant+"/oauth2/v2.0/token", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("token exchange after Advance: %d %s", resp.StatusCode, body)
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/secretkit/secretkit/emulator/access"
@@ -111,6 +112,11 @@ type Server struct {
 
 	vaultLn, identityLn net.Listener
 	vaultSrv, idSrv     *http.Server
+
+	// workloadFile is set once WriteWorkloadTokenFile has written the
+	// federated token file; Advance then rewrites it, since the token's
+	// lifetime runs on the emulator clock.
+	workloadFile atomic.Bool
 
 	stopPurge chan struct{}
 	purgeDone chan struct{}
@@ -424,10 +430,17 @@ func (s *Server) Reset(ctx context.Context) error {
 }
 
 // Advance moves the emulator clock forward and runs the purges that became
-// due, returning the new time.
+// due, returning the new time. A federated token file written by
+// WriteWorkloadTokenFile is rewritten, so that workload-identity clients
+// can still exchange it after the jump.
 func (s *Server) Advance(ctx context.Context, d time.Duration) time.Time {
 	now := s.clock.Advance(d)
 	s.purgeDue(ctx)
+	if s.workloadFile.Load() {
+		if _, err := s.WriteWorkloadTokenFile(); err != nil {
+			s.logger.Error("federated token file not refreshed after clock advance", "err", err)
+		}
+	}
 	return now
 }
 
