@@ -88,6 +88,8 @@ func TestMalformedFilesNameFileAndLineButNoValue(t *testing.T) {
 		{"list.yaml", "a:\n  - " + sentinel + "\n", 2, "lists are not supported"},
 		{"top.yaml", "- " + sentinel + "\n", 1, "top level must be a mapping"},
 		{"binary.yaml", "a: 1\nb: !!binary " + sentinel + "%\n", 2, `key "b": !!binary value is not valid base64`},
+		{"cycle.yaml", "pw: " + sentinel + "\na: &x\n  b: *x\n", 3, `key "a.b": alias *x refers to a mapping that contains it`},
+		{"bomb.yaml", aliasBomb(sentinel, 12), 3, "aliases expand to more names than the file has bytes"},
 		{"dup.json", "{\n\"a\": \"" + sentinel + "\",\n\"a\": \"y\"\n}", 3, `duplicate key "a" (first defined on line 2)`},
 		{"syntax.json", "{\n\"a\": " + sentinel + "\n}", 2, "malformed JSON"},
 		{"trunc.json", "{\"a\": \"" + sentinel, 1, "malformed JSON"},
@@ -123,6 +125,17 @@ func TestMalformedFilesNameFileAndLineButNoValue(t *testing.T) {
 			}
 		})
 	}
+}
+
+// aliasBomb is a YAML file of levels mappings, each holding four aliases
+// of the one before: 4^levels names from a few hundred bytes.
+func aliasBomb(value string, levels int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "l0: &l0 {a: %s, b: x, c: x, d: x}\n", value)
+	for i := 1; i <= levels; i++ {
+		fmt.Fprintf(&b, "l%d: &l%d {a: *l%d, b: *l%d, c: *l%d, d: *l%d}\n", i, i, i-1, i-1, i-1, i-1)
+	}
+	return b.String()
 }
 
 func TestFileBecomingMalformedFailsReads(t *testing.T) {

@@ -37,10 +37,19 @@ type flattener struct {
 	sep     string
 	secrets map[string]string
 	lines   map[string]int
+
+	// walking holds the YAML mappings being flattened, so an alias to a
+	// mapping that contains it is an error rather than endless recursion.
+	walking map[*yaml.Node]bool
+	// aliasBudget is how many more bytes of names YAML aliases may
+	// produce: no more than the file's own size, so a small file of
+	// aliases of aliases cannot expand into millions of keys.
+	aliasBudget int
 }
 
 func newFlattener(path, sep string) *flattener {
-	return &flattener{path: path, sep: sep, secrets: map[string]string{}, lines: map[string]int{}}
+	return &flattener{path: path, sep: sep, secrets: map[string]string{}, lines: map[string]int{},
+		walking: map[*yaml.Node]bool{}}
 }
 
 func (f *flattener) fail(line int, format string, args ...any) error {
@@ -85,6 +94,7 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 
 func parseYAML(path string, data []byte, sep string) (map[string]string, error) {
 	f := newFlattener(path, sep)
+	f.aliasBudget = len(data)
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		// yaml.v3 syntax errors are "yaml: line N: <fixed problem text>";
@@ -104,13 +114,18 @@ func parseYAML(path string, data []byte, sep string) (map[string]string, error) 
 	if root.Kind != yaml.MappingNode {
 		return nil, f.fail(root.Line, "the top level must be a mapping of names to values")
 	}
-	if err := f.walkYAML("", root); err != nil {
+	if err := f.walkYAML("", root, 0); err != nil {
 		return nil, err
 	}
 	return f.secrets, nil
 }
 
-func (f *flattener) walkYAML(prefix string, m *yaml.Node) error {
+// walkYAML flattens the mapping m under prefix. Inside the expansion of an
+// alias, aliasLine is the line of the outermost alias, and names count
+// against f.aliasBudget.
+func (f *flattener) walkYAML(prefix string, m *yaml.Node, aliasLine int) error {
+	f.walking[m] = true
+	defer delete(f.walking, m)
 	seen := map[string]int{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
@@ -125,12 +140,24 @@ func (f *flattener) walkYAML(prefix string, m *yaml.Node) error {
 		}
 		seen[k.Value] = k.Line
 		name := f.join(prefix, k.Value)
+		valueAliasLine := aliasLine
 		if v.Kind == yaml.AliasNode {
+			if f.walking[v.Alias] {
+				return f.fail(v.Line, "key %q: alias *%s refers to a mapping that contains it", name, v.Value)
+			}
+			if valueAliasLine == 0 {
+				valueAliasLine = v.Line
+			}
 			v = v.Alias
+		}
+		if valueAliasLine > 0 {
+			if f.aliasBudget -= len(name) + 1; f.aliasBudget < 0 {
+				return f.fail(valueAliasLine, "key %q: aliases expand to more names than the file has bytes", name)
+			}
 		}
 		switch v.Kind {
 		case yaml.MappingNode:
-			if err := f.walkYAML(name, v); err != nil {
+			if err := f.walkYAML(name, v, valueAliasLine); err != nil {
 				return err
 			}
 		case yaml.ScalarNode:
