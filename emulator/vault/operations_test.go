@@ -458,10 +458,16 @@ func TestBackupRestore(t *testing.T) {
 	other := start(t, vault.Options{})
 	_, err = other.client.RestoreSecret(ctx, azsecrets.RestoreSecretParameters{SecretBackup: b.Value}, nil)
 	wantSDKError(t, err, 400, "BadParameter", "")
+	// Tampering is refused by a vault holding the right key (another key
+	// refuses every blob, so it would prove nothing here).
+	fresh := start(t, vault.Options{BackupKey: key})
 	tampered := append([]byte(nil), b.Value...)
 	tampered[len(tampered)-1] ^= 1
-	_, err = other.client.RestoreSecret(ctx, azsecrets.RestoreSecretParameters{SecretBackup: tampered}, nil)
+	_, err = fresh.client.RestoreSecret(ctx, azsecrets.RestoreSecretParameters{SecretBackup: tampered}, nil)
 	wantSDKError(t, err, 400, "BadParameter", "")
+	if _, err := fresh.client.GetSecret(ctx, "bk", "", nil); err == nil {
+		t.Error("a tampered blob restored the secret")
+	}
 
 	_, err = f.client.BackupSecret(ctx, "never", nil)
 	wantSDKError(t, err, 404, "SecretNotFound", "")
