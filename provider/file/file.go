@@ -6,7 +6,8 @@
 // separator ("." by default): {"db": {"password": "x"}} holds "db.password".
 // Scalars other than strings read as their literal text, null as the empty
 // value and YAML !!binary as its decoded bytes; lists are rejected. Duplicate keys, including ones produced by
-// flattening, are errors. Errors name the file and line but never a value.
+// flattening, are errors, and so are names over 1024 bytes. Errors name the
+// file and line but never a value.
 //
 // In a directory each regular file is a secret named after the file, its
 // contents the value, byte for byte. Names starting with '.' are skipped,
@@ -71,6 +72,11 @@ const (
 	// It matches Kubernetes' 1 MiB limit on a Secret.
 	DefaultMaxBytes = 1 << 20
 )
+
+// maxNameBytes bounds the names a YAML, JSON or dotenv file may hold,
+// nested keys joined; far more than Kubernetes (253) or Key Vault (127)
+// allow.
+const maxNameBytes = 1024
 
 // racyWindow is how far a file's modification time must lie before the
 // moment its contents were read for an unchanged stat to prove unchanged

@@ -56,14 +56,25 @@ func (f *flattener) fail(line int, format string, args ...any) error {
 	return &ParseError{Path: f.path, Line: line, Msg: fmt.Sprintf(format, args...)}
 }
 
-func (f *flattener) join(parent, key string) string {
-	if parent == "" {
-		return key
+// join returns the name of key inside the mapping called parent. Names are
+// bounded by maxNameBytes, which also bounds how deep mappings nest: every
+// level of a deep file would otherwise hold a longer copy of its parent's
+// name, and a megabyte of "{"a":" would need gigabytes.
+func (f *flattener) join(parent, key string, line int) (string, error) {
+	name := key
+	if parent != "" {
+		name = parent + f.sep + key
 	}
-	return parent + f.sep + key
+	if len(name) > maxNameBytes {
+		return "", f.fail(line, "a name is longer than %d bytes (nested too deeply, or a key too long)", maxNameBytes)
+	}
+	return name, nil
 }
 
 func (f *flattener) add(name string, line int, value string) error {
+	if len(name) > maxNameBytes {
+		return f.fail(line, "a name is longer than %d bytes", maxNameBytes)
+	}
 	if err := validKey(name); err != nil {
 		return f.fail(line, "key %q: %v", name, err)
 	}
@@ -139,7 +150,10 @@ func (f *flattener) walkYAML(prefix string, m *yaml.Node, aliasLine int) error {
 			return f.fail(k.Line, "duplicate key %q (first defined on line %d)", k.Value, first)
 		}
 		seen[k.Value] = k.Line
-		name := f.join(prefix, k.Value)
+		name, err := f.join(prefix, k.Value, k.Line)
+		if err != nil {
+			return err
+		}
 		valueAliasLine := aliasLine
 		if v.Kind == yaml.AliasNode {
 			if f.walking[v.Alias] {
@@ -231,7 +245,10 @@ func parseJSON(path string, data []byte, sep string) (map[string]string, error) 
 				return f.fail(line, "duplicate key %q (first defined on line %d)", key, first)
 			}
 			seen[key] = line
-			name := f.join(prefix, key)
+			name, err := f.join(prefix, key, line)
+			if err != nil {
+				return err
+			}
 			tok, err = dec.Token()
 			if err != nil {
 				return jsonError(err)
