@@ -104,7 +104,7 @@ func TestMalformedFilesNameFileAndLineButNoValue(t *testing.T) {
 		{"dup.env", "A=" + sentinel + "\nA=y\n", 2, `duplicate key "A" (first defined on line 1)`},
 		{"noeq.env", "A=1\n" + sentinel + "\n", 2, "expected KEY=VALUE"},
 		{"unterminated.env", "A=1\nB=\"" + sentinel + "\n", 2, "unterminated quoted value"},
-		{"escape.env", "A=\"" + sentinel + "\\q\"\n", 1, `unknown escape \q`},
+		{"escape.env", "A=\"" + sentinel + "\\q\"\n", 1, "unknown escape sequence"},
 		{"after.env", "A=\"x\nmore\" " + sentinel + "\n", 2, "unexpected text after the closing quote"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -141,6 +141,18 @@ func aliasBomb(value string, levels int) string {
 		fmt.Fprintf(&b, "l%d: &l%d {a: *l%d, b: *l%d, c: *l%d, d: *l%d}\n", i, i, i-1, i-1, i-1, i-1)
 	}
 	return b.String()
+}
+
+// TestDotenvEscapeErrorHidesTheCharacter: the character after a backslash
+// belongs to the value, so the error must not quote it.
+func TestDotenvEscapeErrorHidesTheCharacter(t *testing.T) {
+	_, err := file.New(writeFile(t, "s.env", "A=\"ab\\Zcd\"\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "unknown escape sequence") {
+		t.Fatalf("err = %v; want an unknown escape sequence error", err)
+	}
+	if strings.Contains(err.Error(), "Z") {
+		t.Errorf("err quotes a character of the value: %v", err)
+	}
 }
 
 func TestFileBecomingMalformedFailsReads(t *testing.T) {

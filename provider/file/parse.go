@@ -377,7 +377,8 @@ func unquoteDotenv(s string) (value string, n int, err error) {
 			case '\\', '"', '$':
 				b.WriteByte(s[i])
 			default:
-				return "", 0, fmt.Errorf("unknown escape \\%c", s[i])
+				// The escaped character is part of the value: not named.
+				return "", 0, errors.New(`unknown escape sequence; after \ use n, r, t, \, " or $`)
 			}
 		default:
 			b.WriteByte(c)
