@@ -4,6 +4,7 @@
 package clock
 
 import (
+	"math"
 	"sync"
 	"time"
 )
@@ -43,11 +44,17 @@ func (c *Adjustable) Now() time.Time {
 
 // Advance moves the clock forward by d and returns the new time. A negative
 // d is ignored: time that went backwards would make stored state
-// inconsistent (versions created "after" they were read).
+// inconsistent (versions created "after" they were read). For the same
+// reason the offset stops at the largest Duration (about 292 years) instead
+// of wrapping around to a negative one.
 func (c *Adjustable) Advance(d time.Duration) time.Time {
 	if d > 0 {
 		c.mu.Lock()
-		c.offset += d
+		if c.offset > math.MaxInt64-d {
+			c.offset = math.MaxInt64
+		} else {
+			c.offset += d
+		}
 		c.mu.Unlock()
 	}
 	return c.Now()

@@ -58,3 +58,22 @@ func TestConcurrentAdvanceAddsUp(t *testing.T) {
 		t.Errorf("Offset = %v, want 32s", c.Offset())
 	}
 }
+
+// Huge advances (the admin route takes any Go duration) saturate instead of
+// wrapping the offset to a negative one, which would move time backwards.
+func TestAdvanceNeverWrapsBackwards(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	c := NewFixed(start)
+	const huge = time.Duration(1<<63 - 1)
+	first := c.Advance(huge / 2)
+	second := c.Advance(huge)
+	if second.Before(first) {
+		t.Fatalf("second Advance moved the clock back from %v to %v", first, second)
+	}
+	if c.Offset() != huge {
+		t.Errorf("Offset = %v, want the largest Duration", c.Offset())
+	}
+	if got := c.Advance(time.Hour); !got.Equal(second) {
+		t.Errorf("Advance past the limit moved the clock to %v, want %v", got, second)
+	}
+}
