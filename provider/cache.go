@@ -76,6 +76,7 @@ type flight struct {
 	err     error
 	waiters int
 	cancel  context.CancelFunc
+	stale   bool // Invalidate ran while it was in flight: do not cache its answer
 }
 
 // NewCache returns a caching decorator around p. opts may be nil.
@@ -153,6 +154,7 @@ func (c *Cache) fly(ctx context.Context, key cacheKey, f *flight) {
 		delete(c.flights, key)
 	}
 	switch {
+	case f.stale:
 	case err == nil:
 		c.storeLocked(key, s, nil, c.ttl)
 	case c.negativeTTL > 0 && errors.Is(err, ErrNotFound):
@@ -186,14 +188,22 @@ func (c *Cache) Len() int {
 }
 
 // Invalidate forgets every cached version of the secret called name, so the
-// next read goes to the wrapped provider. Reads already in flight are not
-// affected.
+// next read goes to the wrapped provider. Reads already in flight still
+// answer the callers waiting for them, but their answers, which may predate
+// the change that prompted Invalidate, are neither cached nor shared with
+// later reads.
 func (c *Cache) Invalidate(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for key, el := range c.entries {
 		if key.name == name {
 			c.removeLocked(el)
+		}
+	}
+	for key, f := range c.flights {
+		if key.name == name {
+			f.stale = true
+			delete(c.flights, key)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -215,6 +216,58 @@ func TestCacheInvalidateAndTagIsolation(t *testing.T) {
 	c.Invalidate("a")
 	if got := mustGet(t, c, "a"); got != "2" {
 		t.Errorf("after Invalidate got %q", got)
+	}
+}
+
+// readThenWait reads from p at once but holds its first answer until gate
+// is closed: a read that saw the value before a write and returns after it.
+type readThenWait struct {
+	p       provider.SecretProvider
+	calls   atomic.Int32
+	entered chan struct{}
+	gate    chan struct{}
+}
+
+func (r *readThenWait) GetSecret(ctx context.Context, name, version string) (provider.Secret, error) {
+	s, err := r.p.GetSecret(ctx, name, version)
+	if r.calls.Add(1) == 1 {
+		r.entered <- struct{}{}
+		<-r.gate
+	}
+	return s, err
+}
+
+func TestCacheInvalidateDuringARead(t *testing.T) {
+	m := newMem("mem", "a", "1")
+	slow := &readThenWait{p: m, entered: make(chan struct{}, 1), gate: make(chan struct{})}
+	c := provider.NewCache(slow, nil)
+	first := make(chan string, 1)
+	go func() {
+		s, _ := c.GetSecret(context.Background(), "a", "")
+		first <- s.Value.Reveal()
+	}()
+	<-slow.entered // the first read has seen "1"
+	m.set("a", "2")
+	c.Invalidate("a")
+	second := make(chan string, 1)
+	go func() {
+		s, _ := c.GetSecret(context.Background(), "a", "")
+		second <- s.Value.Reveal()
+	}()
+	select {
+	case got := <-second:
+		if got != "2" {
+			t.Errorf("read after Invalidate got %q; want \"2\"", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a read after Invalidate joined the read that began before it")
+	}
+	close(slow.gate)
+	if got := <-first; got != "1" {
+		t.Errorf("the read in flight got %q; want its own \"1\"", got)
+	}
+	if got := mustGet(t, c, "a"); got != "2" {
+		t.Errorf("after the stale read finished the cache serves %q; want \"2\"", got)
 	}
 }
 
