@@ -82,8 +82,9 @@ type Options struct {
 
 	// AdvertiseHost is the host name put in the URLs the server hands to
 	// clients (ClientEnv, VaultURL, IdentityURL), for clients that reach it
-	// by another name, such as a docker-compose service name. Empty means
-	// the listen address, with a wildcard address shown as 127.0.0.1.
+	// by another name, such as a docker-compose service name; the server
+	// certificate names it too. Empty means the listen address, with a
+	// wildcard address shown as 127.0.0.1.
 	AdvertiseHost string
 
 	// ArcKeyDir is where Azure Arc challenge key files are written; empty
@@ -175,7 +176,13 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		tlsDir = DefaultTLSDir()
 	}
 
-	authority, err := tlsca.LoadOrCreate(tlsDir, cfg.ServerNames())
+	// The advertised host is in every URL handed to clients, so the server
+	// certificate must name it too.
+	names := cfg.ServerNames()
+	if opts.AdvertiseHost != "" {
+		names = append(names, opts.AdvertiseHost)
+	}
+	authority, err := tlsca.LoadOrCreate(tlsDir, names)
 	if err != nil {
 		return nil, err
 	}

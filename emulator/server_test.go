@@ -275,3 +275,33 @@ func call(t *testing.T, s *emulator.Server, tok, method, path, body string, want
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// The advertised host is in every URL the server prints, so the server
+// certificate must carry it: a client given VaultURL must verify TLS
+// against the CA without any tlsNames in the config.
+func TestAdvertisedHostIsInTheCertificate(t *testing.T) {
+	t.Parallel()
+	srv, err := emulator.Start(context.Background(), emulator.Options{
+		VaultAddr: "127.0.0.1:0", IdentityAddr: "127.0.0.1:0",
+		TLSDir: t.TempDir(), AdvertiseHost: "kv-emulator",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	if want := "https://kv-emulator:"; !strings.HasPrefix(srv.VaultURL(), want) {
+		t.Fatalf("VaultURL = %s, want prefix %s", srv.VaultURL(), want)
+	}
+	leaf := srv.Authority().ServerCertificate().Leaf
+	if err := leaf.VerifyHostname("kv-emulator"); err != nil {
+		t.Errorf("server certificate does not name the advertised host: %v", err)
+	}
+	// An advertised host that is no host name is refused at start.
+	_, err = emulator.Start(context.Background(), emulator.Options{
+		VaultAddr: "127.0.0.1:0", IdentityAddr: "127.0.0.1:0",
+		TLSDir: t.TempDir(), AdvertiseHost: "not a host",
+	})
+	if err == nil {
+		t.Error("Start accepted the advertised host \"not a host\"")
+	}
+}
