@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/secretkit/secretkit/provider"
 )
@@ -27,6 +30,27 @@ func TestValueNeverFormatsPlaintext(t *testing.T) {
 	}
 	if got := fmt.Sprint(v); got != provider.Redacted {
 		t.Errorf("Sprint = %q; want %q", got, provider.Redacted)
+	}
+}
+
+// TestValueHiddenFromReflectionPrinters: go-cmp (a dependency of this
+// module) prints the fields of a Value it reports, bypassing its methods.
+func TestValueHiddenFromReflectionPrinters(t *testing.T) {
+	a := provider.Secret{Metadata: provider.Metadata{Name: "db"}, Value: provider.NewValue(plaintext + "-a")}
+	b := provider.Secret{Metadata: provider.Metadata{Name: "db"}, Value: provider.NewValue(plaintext + "-b")}
+	for _, diff := range []string{cmp.Diff(a, b), cmp.Diff(a.Value, b.Value), cmp.Diff([]provider.Secret{a}, []provider.Secret{b})} {
+		if diff == "" {
+			t.Errorf("cmp.Diff found different values equal")
+		}
+		if strings.Contains(diff, plaintext) {
+			t.Errorf("cmp.Diff reveals the plaintext:\n%s", diff)
+		}
+	}
+	if !cmp.Equal(a.Value, provider.NewValue(plaintext+"-a")) || !reflect.DeepEqual(a.Value, provider.NewValue(plaintext+"-a")) {
+		t.Errorf("equal plaintexts compare unequal")
+	}
+	if reflect.DeepEqual(a.Value, b.Value) {
+		t.Errorf("reflect.DeepEqual finds different plaintexts equal")
 	}
 }
 
