@@ -531,18 +531,11 @@ func accessRules(cfg *config.Config) *access.Rules {
 // (or a tampered blob) restores them.
 func loadOrCreateBackupKey(dir string) ([]byte, error) {
 	path := filepath.Join(dir, "backup.key")
-	data, err := os.ReadFile(path)
-	if err == nil {
-		key, derr := hex.DecodeString(strings.TrimSpace(string(data)))
-		if derr != nil || len(key) != 32 {
-			return nil, fmt.Errorf("backup key %s is corrupt: want 64 hex characters", path)
-		}
-		return key, nil
+	key, err := readBackupKey(path)
+	if err == nil || !errors.Is(err, os.ErrNotExist) {
+		return key, err
 	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("reading backup key: %w", err)
-	}
-	key := make([]byte, 32)
+	key = make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
@@ -550,16 +543,36 @@ func loadOrCreateBackupKey(dir string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("writing backup key: %w", err)
 	}
+	defer os.Remove(tmp.Name())
 	_, werr := tmp.WriteString(hex.EncodeToString(key) + "\n")
 	if cerr := tmp.Close(); werr == nil {
 		werr = cerr
 	}
+	// Link, unlike Rename, fails when the target exists: of emulators
+	// starting at once on a fresh directory, the first key linked wins and
+	// the others read it below instead of replacing it.
 	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
+		if werr = os.Link(tmp.Name(), path); errors.Is(werr, os.ErrExist) {
+			werr = nil
+		}
 	}
 	if werr != nil {
-		os.Remove(tmp.Name())
 		return nil, fmt.Errorf("writing backup key: %w", werr)
+	}
+	return readBackupKey(path)
+}
+
+func readBackupKey(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading backup key: %w", err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(data)))
+	if err != nil || len(key) != 32 {
+		return nil, fmt.Errorf("backup key %s is corrupt: want 64 hex characters", path)
 	}
 	return key, nil
 }
