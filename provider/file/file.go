@@ -5,9 +5,10 @@
 // In YAML and JSON files nested mappings flatten into names joined by a
 // separator ("." by default): {"db": {"password": "x"}} holds "db.password".
 // Scalars other than strings read as their literal text, null as the empty
-// value and YAML !!binary as its decoded bytes; lists are rejected. Duplicate keys, including ones produced by
-// flattening, are errors, and so are names over 1024 bytes. Errors name the
-// file and line but never a value.
+// value and YAML !!binary as its decoded bytes; lists are rejected.
+// Duplicate keys, including ones produced by flattening, are errors, and so
+// are names over 1024 bytes and a second YAML document. Errors name the file
+// and line but never a value.
 //
 // In a directory each regular file is a secret named after the file, its
 // contents the value, byte for byte. Names starting with '.' are skipped,

@@ -106,17 +106,39 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 func parseYAML(path string, data []byte, sep string) (map[string]string, error) {
 	f := newFlattener(path, sep)
 	f.aliasBudget = len(data)
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		// yaml.v3 syntax errors are "yaml: line N: <fixed problem text>";
-		// they describe the grammar, not the content.
+	// yaml.v3 syntax errors are "yaml: line N: <fixed problem text>"; they
+	// describe the grammar, not the content.
+	syntaxError := func(err error) error {
 		msg := err.Error()
 		line := 0
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
 			line, _ = strconv.Atoi(m[1])
 			msg = msg[len(m[0]):]
 		}
-		return nil, f.fail(line, "malformed YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+		return f.fail(line, "malformed YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err == io.EOF {
+		return f.secrets, nil // empty file, or only comments
+	} else if err != nil {
+		return nil, syntaxError(err)
+	}
+	// Another document after "---" would be ignored silently by a single
+	// Decode; only empty ones (a trailing "---") are harmless.
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, syntaxError(err)
+		}
+		if len(next.Content) == 1 && next.Content[0].Tag == "!!null" && next.Content[0].Value == "" {
+			continue
+		}
+		return nil, f.fail(next.Line, "a second YAML document starts here; the file must hold one mapping")
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return f.secrets, nil // empty file
