@@ -87,6 +87,11 @@ const ServiceVersion = "1.9.0.0-secretkit"
 // well below it.
 const maxBodyBytes = 1 << 20
 
+// maxRestoreBytes bounds a restore body instead: a backup holds every
+// version of a secret, so a blob this emulator produced may be far larger
+// than any other request (hundreds of 25 KB versions).
+const maxRestoreBytes = 64 << 20
+
 // latestAPIVersion is what the unknown-version error recommends.
 const latestAPIVersion = "2026-04-01"
 
@@ -404,20 +409,20 @@ func (a *API) failErr(req *request, err error) {
 // unconfirmed: the service's wording for a body that is not valid JSON.
 const msgBadJSON = "The request body is not valid JSON."
 
-// readBody decodes a JSON body into v, refusing oversized bodies (413)
-// before reading them and malformed JSON (400).
-func (a *API) readBody(req *request, v any) bool {
-	if req.r.ContentLength > maxBodyBytes {
-		a.fail(req, tooLarge())
+// readBody decodes a JSON body of at most limit bytes into v, refusing
+// oversized bodies (413) before reading them and malformed JSON (400).
+func (a *API) readBody(req *request, v any, limit int64) bool {
+	if req.r.ContentLength > limit {
+		a.fail(req, tooLarge(limit))
 		return false
 	}
-	data, err := io.ReadAll(io.LimitReader(req.r.Body, maxBodyBytes+1))
+	data, err := io.ReadAll(io.LimitReader(req.r.Body, limit+1))
 	if err != nil {
 		a.fail(req, badParameter(msgBadJSON))
 		return false
 	}
-	if len(data) > maxBodyBytes {
-		a.fail(req, tooLarge())
+	if int64(len(data)) > limit {
+		a.fail(req, tooLarge(limit))
 		return false
 	}
 	if err := jsonUnmarshal(data, v); err != nil {
@@ -428,7 +433,7 @@ func (a *API) readBody(req *request, v any) bool {
 }
 
 // unconfirmed: code and wording for an oversized request body.
-func tooLarge() httpFailure {
+func tooLarge(limit int64) httpFailure {
 	return httpFailure{status: http.StatusRequestEntityTooLarge, code: "RequestEntityTooLarge",
-		message: fmt.Sprintf("The request body exceeds the maximum of %d bytes.", maxBodyBytes)}
+		message: fmt.Sprintf("The request body exceeds the maximum of %d bytes.", limit)}
 }

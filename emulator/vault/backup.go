@@ -69,10 +69,15 @@ func (b *backupSealer) seal(rec store.Record) ([]byte, error) {
 	for _, v := range rec.Versions {
 		p.Versions = append(p.Versions, backupVersion(v))
 	}
-	plain, err := json.Marshal(p)
-	if err != nil {
+	// Without HTML escaping a value of '<' characters takes one byte per
+	// character instead of six, keeping blobs close to their content.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
 		return nil, fmt.Errorf("vault: encoding backup: %w", err)
 	}
+	plain := buf.Bytes()
 	nonce := make([]byte, b.aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, fmt.Errorf("vault: backup nonce: %w", err)

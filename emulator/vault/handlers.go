@@ -20,7 +20,7 @@ func (a *API) dispatch(req *request) {
 	switch rt.op {
 	case access.OpSet:
 		var in wireSetIn
-		if !a.readBody(req, &in) {
+		if !a.readBody(req, &in, maxBodyBytes) {
 			return
 		}
 		if in.Value == nil {
@@ -51,7 +51,7 @@ func (a *API) dispatch(req *request) {
 
 	case access.OpUpdate:
 		var in wireUpdateIn
-		if !a.readBody(req, &in) {
+		if !a.readBody(req, &in, maxBodyBytes) {
 			return
 		}
 		patch := propertyPatch{ContentType: in.ContentType}
@@ -111,7 +111,7 @@ func (a *API) dispatch(req *request) {
 
 	case access.OpRestore:
 		var in wireRestoreIn
-		if !a.readBody(req, &in) {
+		if !a.readBody(req, &in, maxRestoreBytes) {
 			return
 		}
 		if in.Value == nil {
