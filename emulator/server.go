@@ -49,6 +49,14 @@ const (
 	DefaultIdentityAddr = "127.0.0.1:8080"
 )
 
+// Slow or idle clients must not hold connections forever: a request has
+// readTimeout to arrive whole (a 64 MiB restore takes far less on any
+// real link), and an idle keep-alive connection is closed after idleTimeout.
+const (
+	readTimeout = time.Minute
+	idleTimeout = 2 * time.Minute
+)
+
 // purgeInterval is how often scheduled purges run on the wall clock; reads
 // already treat overdue records as purged, so this only reclaims space.
 const purgeInterval = time.Minute
@@ -305,11 +313,15 @@ func (s *Server) serve() {
 		Handler:           s.vaultHandler(),
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
 	}
 	s.idSrv = &http.Server{
 		Handler:           s.identityHandler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
 	}
 	// ServeTLS (not Serve over a tls.Listener) also offers HTTP/2, as Key Vault does.
