@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -391,5 +392,25 @@ func TestNewRejectsBadOptions(t *testing.T) {
 			t.Errorf("New(%q) returned a provider", tc.url)
 		}
 		wantError(t, err, "open", "", provider.ErrInvalidArgument, 0, "")
+	}
+}
+
+// TestNewErrorHidesURLCredentials: a URL's user and query parts can hold
+// credentials (a password, a SAS signature); errors must not repeat them.
+func TestNewErrorHidesURLCredentials(t *testing.T) {
+	for _, url := range []string{
+		"https://user:hunter2@myvault.vault.azure.net/",
+		"https://myvault.vault.azure.net/?sig=hunter2",
+		"http://myvault.vault.azure.net/?sig=hunter2",
+		"https://user:hunter2@myvault.vault.azure.net/%zz",
+	} {
+		_, err := azurekv.New(url, failingCredential{t}, nil)
+		if err == nil || !errors.Is(err, provider.ErrInvalidArgument) {
+			t.Errorf("New(%q) err = %v; want ErrInvalidArgument", url, err)
+			continue
+		}
+		if strings.Contains(fmt.Sprintf("%v %+v %#v", err, err, err), "hunter2") {
+			t.Errorf("New(%q) err = %v; repeats the credential", url, err)
+		}
 	}
 }
