@@ -41,9 +41,9 @@ type flattener struct {
 	// walking holds the YAML mappings being flattened, so an alias to a
 	// mapping that contains it is an error rather than endless recursion.
 	walking map[*yaml.Node]bool
-	// aliasBudget is how many more bytes of names YAML aliases may
-	// produce: no more than the file's own size, so a small file of
-	// aliases of aliases cannot expand into millions of keys.
+	// aliasBudget is how many more bytes of names YAML aliases may still
+	// produce (see aliasNameBytes), so a small file of aliases of aliases
+	// cannot expand into millions of keys.
 	aliasBudget int
 }
 
@@ -101,11 +101,17 @@ func validKey(name string) error {
 	return nil
 }
 
+// aliasNameBytes is how many bytes of names the aliases of a size-byte YAML
+// file may produce: generous for sharing a block of settings many times,
+// yet bounded, where an alias bomb of a few hundred bytes asks for
+// gigabytes.
+func aliasNameBytes(size int) int { return 1<<20 + 16*size }
+
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 
 func parseYAML(path string, data []byte, sep string) (map[string]string, error) {
 	f := newFlattener(path, sep)
-	f.aliasBudget = len(data)
+	f.aliasBudget = aliasNameBytes(len(data))
 	// yaml.v3 syntax errors are "yaml: line N: <fixed problem text>"; they
 	// describe the grammar, not the content.
 	syntaxError := func(err error) error {
@@ -188,7 +194,7 @@ func (f *flattener) walkYAML(prefix string, m *yaml.Node, aliasLine int) error {
 		}
 		if valueAliasLine > 0 {
 			if f.aliasBudget -= len(name) + 1; f.aliasBudget < 0 {
-				return f.fail(valueAliasLine, "key %q: aliases expand to more names than the file has bytes", name)
+				return f.fail(valueAliasLine, "key %q: aliases expand to too many names", name)
 			}
 		}
 		switch v.Kind {
