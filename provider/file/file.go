@@ -243,18 +243,30 @@ func classify(err error) error {
 		return provider.ErrNotFound
 	case errors.Is(err, fs.ErrPermission):
 		return provider.ErrPermissionDenied
-	case errors.As(err, &perr), errors.Is(err, errTooLarge):
+	case errors.As(err, &perr), errors.Is(err, errTooLarge), errors.Is(err, errNotRegular):
 		return nil
 	default:
 		return provider.ErrUnavailable
 	}
 }
 
-var errTooLarge = errors.New("file too large")
+var (
+	errTooLarge   = errors.New("file too large")
+	errNotRegular = errors.New("not a regular file")
+)
 
 // readBounded reads path, refusing files over maxBytes without reading them
 // whole.
 func readBounded(path string, maxBytes int64) ([]byte, error) {
+	// Opening a FIFO blocks until a writer comes and a device never ends:
+	// only regular files (after following links) hold secrets.
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %w (%s)", path, errNotRegular, info.Mode().Type())
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
