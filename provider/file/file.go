@@ -258,13 +258,14 @@ var (
 // readBounded reads path, refusing files over maxBytes without reading them
 // whole.
 func readBounded(path string, maxBytes int64) ([]byte, error) {
-	// Opening a FIFO blocks until a writer comes and a device never ends:
-	// only regular files (after following links) hold secrets.
+	// Opening a FIFO blocks until a writer comes and a device never ends,
+	// so those are refused up front. (A directory fails on read, as an I/O
+	// error that a finished rename may clear.)
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	if !info.Mode().IsRegular() {
+	if info.Mode()&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0 {
 		return nil, fmt.Errorf("%s: %w (%s)", path, errNotRegular, info.Mode().Type())
 	}
 	f, err := os.Open(path)
@@ -387,7 +388,7 @@ func (p *Provider) getFromDir(name string) (provider.Secret, error) {
 	if err != nil {
 		return fail(err)
 	}
-	if !info.Mode().IsRegular() {
+	if info.Mode()&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0 {
 		return fail(fmt.Errorf("%s is not a regular file: %w", path, fs.ErrNotExist))
 	}
 	data, err := readBounded(path, p.maxBytes)
