@@ -18,14 +18,17 @@ import (
 // the IMDS address and myvault.vault.azure.net to the in-process emulator;
 // in production, leave ClientOptions empty.
 func Example() {
-	tb := &exampleTB{}
-	defer tb.finish()
-	e := emulatortest.Start(tb, &emulatortest.Options{ConfigYAML: `
+	e, err := emulatortest.New(&emulatortest.Options{ConfigYAML: `
 vaults:
   - name: myvault
     secrets:
       - {name: db-password, value: hunter2, contentType: text/plain, tags: {env: dev}}
 `})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer e.Close()
 	network := azcore.ClientOptions{Transport: e.Client()}
 
 	cred, err := mi.NewCredential(mi.Selector{Kind: mi.System}, &mi.Options{ClientOptions: network})
@@ -57,9 +60,12 @@ vaults:
 
 // Writing a version and reading an older one by its version id.
 func ExampleProvider_Set() {
-	tb := &exampleTB{}
-	defer tb.finish()
-	e := emulatortest.Start(tb, &emulatortest.Options{ConfigYAML: `vaults: [{name: myvault}]`})
+	e, err := emulatortest.New(&emulatortest.Options{ConfigYAML: `vaults: [{name: myvault}]`})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer e.Close()
 	network := azcore.ClientOptions{Transport: e.Client()}
 	cred, err := mi.NewCredential(mi.Selector{Kind: mi.System}, &mi.Options{ClientOptions: network})
 	if err != nil {

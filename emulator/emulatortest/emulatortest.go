@@ -15,10 +15,13 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,7 +81,10 @@ type Emulator struct {
 	// in (identity ids, tenant).
 	Config *config.Config
 
-	client *http.Client
+	client    *http.Client
+	tlsDir    string
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Start runs an emulator on loopback ports with a fresh TLS directory and
@@ -86,40 +92,52 @@ type Emulator struct {
 // cannot start.
 func Start(t testing.TB, opts *Options) *Emulator {
 	t.Helper()
+	e, err := New(opts)
+	if err != nil {
+		t.Fatalf("emulatortest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := e.Close(); err != nil {
+			t.Errorf("emulatortest: %v", err)
+		}
+	})
+	return e
+}
+
+// New runs an emulator like Start, for code without a testing.TB (examples,
+// TestMain, benchmarks shared across tests): the caller must Close it.
+func New(opts *Options) (*Emulator, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
 	cfg := opts.Config
 	if cfg == nil && opts.ConfigYAML != "" {
 		var err error
-		cfg, err = config.Parse("emulatortest config", []byte(opts.ConfigYAML))
-		if err != nil {
-			t.Fatalf("emulatortest: %v", err)
+		if cfg, err = config.Parse("emulatortest config", []byte(opts.ConfigYAML)); err != nil {
+			return nil, err
 		}
 	}
 	clk := opts.Clock
 	if clk == nil {
 		clk = &clock.Adjustable{}
 	}
+	tlsDir, err := os.MkdirTemp("", "emulatortest-tls-")
+	if err != nil {
+		return nil, err
+	}
 	srv, err := emulator.Start(context.Background(), emulator.Options{
 		Config:       cfg,
 		VaultAddr:    "127.0.0.1:0",
 		IdentityAddr: "127.0.0.1:0",
 		DataFile:     opts.DataFile,
-		TLSDir:       t.TempDir(),
+		TLSDir:       tlsDir,
 		Clock:        clk,
 		Logger:       opts.Logger,
 	})
 	if err != nil {
-		t.Fatalf("emulatortest: starting emulator: %v", err)
+		os.RemoveAll(tlsDir)
+		return nil, fmt.Errorf("starting emulator: %w", err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("emulatortest: shutdown: %v", err)
-		}
-	})
 	e := &Emulator{
 		Server:      srv,
 		VaultURL:    srv.VaultURL(),
@@ -127,10 +145,25 @@ func Start(t testing.TB, opts *Options) *Emulator {
 		CAPool:      srv.Authority().CertPool(),
 		Clock:       clk,
 		Config:      srv.Config(),
+		tlsDir:      tlsDir,
 	}
 	e.client = &http.Client{Transport: e.newTransport()}
-	t.Cleanup(e.client.CloseIdleConnections)
-	return e
+	return e, nil
+}
+
+// Close shuts the emulator down (waiting up to ten seconds for requests in
+// flight) and removes its TLS directory. It is safe to call more than once.
+func (e *Emulator) Close() error {
+	e.closeOnce.Do(func() {
+		e.client.CloseIdleConnections()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := e.Server.Shutdown(ctx); err != nil {
+			e.closeErr = fmt.Errorf("shutdown: %w", err)
+		}
+		os.RemoveAll(e.tlsDir)
+	})
+	return e.closeErr
 }
 
 // newTransport dials the emulator for the Azure host names: IMDS

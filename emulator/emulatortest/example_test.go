@@ -26,19 +26,23 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// Reading a secret as production code does: the system-assigned managed
+// Reading a secret as production code does (in a test, Start(t, opts) does
+// the same and registers Close with t.Cleanup): the system-assigned managed
 // identity through IMDS, and the vault's real URL with challenge-resource
 // verification on. Only the transport differs, and it is the one option an
 // application has to let a test supply.
-func ExampleStart() {
-	tb := &exampleTB{}
-	defer tb.finish()
-	e := emulatortest.Start(tb, &emulatortest.Options{ConfigYAML: `
+func ExampleNew() {
+	e, err := emulatortest.New(&emulatortest.Options{ConfigYAML: `
 vaults:
   - name: myvault
     secrets:
       - {name: db-password, value: hunter2}
 `})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer e.Close()
 	network := azcore.ClientOptions{Transport: e.Client()}
 
 	cred, err := mi.NewCredential(mi.Selector{Kind: mi.System}, &mi.Options{ClientOptions: network})
@@ -63,10 +67,8 @@ vaults:
 
 // A user-assigned identity whose access policy lacks "get" is refused with
 // Key Vault's 403, which the provider reports as ErrPermissionDenied.
-func ExampleStart_deniedByAccessPolicy() {
-	tb := &exampleTB{}
-	defer tb.finish()
-	e := emulatortest.Start(tb, &emulatortest.Options{ConfigYAML: `
+func ExampleNew_deniedByAccessPolicy() {
+	e, err := emulatortest.New(&emulatortest.Options{ConfigYAML: `
 identities:
   - {name: app, kind: system}
   - {name: batch, kind: user}
@@ -79,9 +81,15 @@ vaults:
     secrets:
       - {name: db-password, value: hunter2}
 `})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer e.Close()
 	network := azcore.ClientOptions{Transport: e.Client()}
 
-	batch := mi.Selector{Kind: mi.ClientID, Value: e.Identity(tb, "batch").ClientID}
+	id, _ := e.Config.IdentityByName("batch")
+	batch := mi.Selector{Kind: mi.ClientID, Value: id.ClientID}
 	cred, err := mi.NewCredential(batch, &mi.Options{ClientOptions: network})
 	if err != nil {
 		fmt.Println(err)
@@ -98,44 +106,4 @@ vaults:
 	// Output:
 	// permission denied: true
 	// Key Vault code: AccessDenied
-}
-
-// exampleTB lets examples, which have no *testing.T, call Start (which
-// takes a testing.TB): it records cleanups, makes temporary directories,
-// and turns a fatal failure into a panic, which fails the example loudly.
-type exampleTB struct {
-	testing.TB // nil: calling a method not defined below panics
-
-	cleanups []func()
-	dirs     []string
-}
-
-func (tb *exampleTB) Helper() {}
-
-func (tb *exampleTB) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
-
-func (tb *exampleTB) Errorf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-}
-
-func (tb *exampleTB) Cleanup(f func()) { tb.cleanups = append(tb.cleanups, f) }
-
-func (tb *exampleTB) TempDir() string {
-	dir, err := os.MkdirTemp("", "emulatortest-example-")
-	if err != nil {
-		panic(err)
-	}
-	tb.dirs = append(tb.dirs, dir)
-	return dir
-}
-
-// finish runs the cleanups last-registered first, as testing does, then
-// removes the temporary directories.
-func (tb *exampleTB) finish() {
-	for i := len(tb.cleanups) - 1; i >= 0; i-- {
-		tb.cleanups[i]()
-	}
-	for _, d := range tb.dirs {
-		os.RemoveAll(d)
-	}
 }
