@@ -1,9 +1,7 @@
 package azurekv_test
 
 import (
-	"fmt"
 	"os"
-	"sync"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -101,55 +99,4 @@ func (f *fixture) admin(t testing.TB, vault string) *azsecrets.Client {
 		t.Fatalf("azsecrets.NewClient: %v", err)
 	}
 	return c
-}
-
-// exampleTB lets runnable examples, which have no *testing.T, call
-// emulatortest.Start: it records cleanups and turns a fatal failure into a
-// panic, which fails the example loudly.
-type exampleTB struct {
-	testing.TB // nil: calling any method not defined below panics
-
-	mu       sync.Mutex
-	cleanups []func()
-	dirs     []string
-}
-
-func (tb *exampleTB) Helper() {}
-
-func (tb *exampleTB) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
-
-func (tb *exampleTB) Errorf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-}
-
-func (tb *exampleTB) Cleanup(f func()) {
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
-	tb.cleanups = append(tb.cleanups, f)
-}
-
-func (tb *exampleTB) TempDir() string {
-	dir, err := os.MkdirTemp("", "azurekv-example-")
-	if err != nil {
-		panic(err)
-	}
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
-	tb.dirs = append(tb.dirs, dir)
-	return dir
-}
-
-// finish runs the cleanups in reverse order, as testing does, then removes
-// the temporary directories.
-func (tb *exampleTB) finish() {
-	tb.mu.Lock()
-	cleanups, dirs := tb.cleanups, tb.dirs
-	tb.cleanups, tb.dirs = nil, nil
-	tb.mu.Unlock()
-	for i := len(cleanups) - 1; i >= 0; i-- {
-		cleanups[i]()
-	}
-	for _, d := range dirs {
-		os.RemoveAll(d)
-	}
 }
