@@ -26,6 +26,7 @@
 package file
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -250,6 +251,8 @@ func classify(err error) error {
 	}
 }
 
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 var (
 	errTooLarge   = errors.New("file too large")
 	errNotRegular = errors.New("not a regular file")
@@ -309,14 +312,17 @@ func (p *Provider) load() (*snapshot, error) {
 		return p.snap, nil
 	}
 	p.parses.Add(1)
+	// Editors on Windows often start UTF-8 files with a byte-order mark,
+	// which none of the formats allows; it carries no content.
+	text := bytes.TrimPrefix(data, utf8BOM)
 	var secrets map[string]string
 	switch p.format {
 	case FormatYAML:
-		secrets, err = parseYAML(p.path, data, p.sep)
+		secrets, err = parseYAML(p.path, text, p.sep)
 	case FormatJSON:
-		secrets, err = parseJSON(p.path, data, p.sep)
+		secrets, err = parseJSON(p.path, text, p.sep)
 	case FormatDotenv:
-		secrets, err = parseDotenv(p.path, data)
+		secrets, err = parseDotenv(p.path, text)
 	}
 	if err != nil {
 		return nil, err

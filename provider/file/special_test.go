@@ -3,6 +3,7 @@ package file_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -46,6 +47,35 @@ func TestSpecialFilesAreRefused(t *testing.T) {
 			}
 		case <-time.After(5 * time.Second):
 			t.Fatalf("GetSecret from %s blocked", tc.path)
+		}
+	}
+}
+
+// A UTF-8 byte-order mark, which Windows editors write, is not part of the
+// first key.
+func TestByteOrderMarkIsIgnored(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"s.json": `{"db-password":"pw"}`,
+		"s.env":  "DB_PASSWORD=pw\n",
+		"s.yaml": "db-password: pw\n",
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, append([]byte("\xef\xbb\xbf"), content...), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p, err := file.New(path, nil)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		key := "db-password"
+		if name == "s.env" {
+			key = "DB_PASSWORD"
+		}
+		s, err := p.GetSecret(context.Background(), key, "")
+		if err != nil || s.Value.Reveal() != "pw" {
+			t.Errorf("%s: GetSecret(%s) = %v, want pw", name, key, err)
 		}
 	}
 }
