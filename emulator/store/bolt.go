@@ -287,6 +287,29 @@ func (b *Bolt) Update(ctx context.Context, vault, name string, mutate Mutation) 
 	return *written, true, nil
 }
 
+// Vaults implements Store.
+func (b *Bolt) Vaults(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if b.closed.Load() {
+		return nil, ErrClosed
+	}
+	var names []string
+	err := b.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketVaults).ForEachBucket(func(name []byte) error {
+			if k, _ := tx.Bucket(bucketVaults).Bucket(name).Cursor().First(); k != nil {
+				names = append(names, string(name))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return names, nil
+}
+
 // List implements Store.
 func (b *Bolt) List(ctx context.Context, vault, after string, limit int) ([]Record, error) {
 	if err := ctx.Err(); err != nil {

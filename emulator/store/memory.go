@@ -111,6 +111,26 @@ func (v *memoryVault) remove(key string) {
 	}
 }
 
+// Vaults implements Store.
+func (m *Memory) Vaults(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	var names []string
+	for name, v := range m.vaults {
+		if len(v.keys) > 0 {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
 // List implements Store.
 func (m *Memory) List(ctx context.Context, vault, after string, limit int) ([]Record, error) {
 	if err := ctx.Err(); err != nil {

@@ -151,6 +151,11 @@ type Store interface {
 	// listing is complete. A vault that holds nothing lists as empty.
 	List(ctx context.Context, vault, after string, limit int) ([]Record, error)
 
+	// Vaults returns the names of the vaults that hold at least one
+	// record, in ascending order, so housekeeping (scheduled purges) can
+	// reach vaults no request has named since start-up.
+	Vaults(ctx context.Context) ([]string, error)
+
 	// Reset removes every record of every vault.
 	Reset(ctx context.Context) error
 

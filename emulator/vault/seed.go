@@ -60,9 +60,16 @@ var errAlreadySeeded = errors.New("vault: secret already present")
 // date has passed on the clock, and reports how many it removed. Reads
 // already treat such secrets as purged, so calling it only frees storage.
 func (a *API) PurgeDue(ctx context.Context) (int, error) {
+	// The store also knows vaults no request has named since start-up
+	// (created on demand in an earlier run of a durable store).
+	stored, err := a.rules.store.Vaults(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("vault: listing vaults to purge: %w", err)
+	}
 	a.mu.Lock()
 	names := slices.Sorted(maps.Keys(a.vaults))
 	a.mu.Unlock()
+	names = slices.Compact(slices.Sorted(slices.Values(append(names, stored...))))
 	total := 0
 	for _, name := range names {
 		n, err := a.rules.purgeDue(ctx, name)

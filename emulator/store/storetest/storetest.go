@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListAfterIgnoresCase", testListAfterIgnoresCase},
 		{"ListEmptyVault", testListEmptyVault},
 		{"VaultsIndependent", testVaultsIndependent},
+		{"Vaults", testVaults},
 		{"Reset", testReset},
 		{"CanceledContext", testCanceledContext},
 		{"Closed", testClosed},
@@ -527,6 +528,30 @@ func testVaultsIndependent(t *testing.T, s store.Store) {
 	}
 }
 
+func testVaults(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	mustVaults := func(want ...string) {
+		t.Helper()
+		got, err := s.Vaults(ctx)
+		if err != nil {
+			t.Fatalf("Vaults: %v", err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("Vaults = %q, want %q", got, want)
+		}
+	}
+	mustVaults()
+	Put(t, s, "zeta", simpleRecord("a", "x"))
+	Put(t, s, "alpha", simpleRecord("a", "x"))
+	Put(t, s, "alpha", simpleRecord("b", "x"))
+	mustVaults("alpha", "zeta")
+	// A vault whose last record was removed holds nothing to look after.
+	if _, _, err := s.Update(ctx, "zeta", "a", func(store.Record, bool) (*store.Record, error) { return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	mustVaults("alpha")
+}
+
 func testReset(t *testing.T, s store.Store) {
 	Put(t, s, "v1", SampleRecord("a"))
 	Put(t, s, "v2", SampleRecord("b"))
@@ -588,6 +613,9 @@ func testClosed(t *testing.T, s store.Store) {
 	}
 	if _, err := s.List(ctx, "v1", "", 0); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("List after Close: %v, want ErrClosed", err)
+	}
+	if _, err := s.Vaults(ctx); !errors.Is(err, store.ErrClosed) {
+		t.Errorf("Vaults after Close: %v, want ErrClosed", err)
 	}
 	if err := s.Reset(ctx); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("Reset after Close: %v, want ErrClosed", err)
