@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 
@@ -51,7 +52,13 @@ func (c cli) openSecret(ctx context.Context, uri string) (provider.SecretProvide
 	whole, openErr := c.open(ctx, uri)
 	if openErr == nil {
 		closeErr := provider.Close(whole)
-		return nil, "", errors.Join(usagef("the URI names a set of secrets, not one; name the secret with #<name>"), closeErr)
+		hint := "name the secret with #<name>"
+		if providerURI, name, ok := splitTrailingName(u); ok && u.Scheme == "file" {
+			// A secret-volume file named like a format (config.json) opens as
+			// a secrets file; its directory with a fragment reads it whole.
+			hint += fmt.Sprintf(", or read the file %q itself as one secret with %s#%s", name, providerURI, name)
+		}
+		return nil, "", errors.Join(usagef("the URI names a set of secrets, not one; %s", hint), closeErr)
 	}
 	providerURI, name, ok := splitTrailingName(u)
 	if !ok {
