@@ -3,11 +3,11 @@ package emulator
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/secretkit/secretkit/emulator/config"
+	"github.com/secretkit/secretkit/emulator/internal/atomicfile"
 )
 
 // Flavour is a managed-identity source as the Azure SDKs detect it from the
@@ -178,23 +178,8 @@ func (s *Server) WriteFlavourEnvFile(path string, f Flavour) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".env-*")
-	if err != nil {
+	if err := atomicfile.Write(path, []byte(formatEnv(lines)), 0o644); err != nil {
 		return fmt.Errorf("writing env file: %w", err)
-	}
-	_, werr := io.WriteString(tmp, formatEnv(lines))
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing env file %s: %w", path, werr)
 	}
 	return nil
 }

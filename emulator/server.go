@@ -37,6 +37,7 @@ import (
 	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/config"
 	"github.com/secretkit/secretkit/emulator/identity"
+	"github.com/secretkit/secretkit/emulator/internal/atomicfile"
 	"github.com/secretkit/secretkit/emulator/store"
 	"github.com/secretkit/secretkit/emulator/tlsca"
 	"github.com/secretkit/secretkit/emulator/token"
@@ -551,25 +552,10 @@ func loadOrCreateBackupKey(dir string) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(dir, ".backup.key-*")
-	if err != nil {
+	// Of emulators starting at once on a fresh directory, the first key
+	// published wins and the others read it below instead of replacing it.
+	if _, err := atomicfile.Create(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
 		return nil, fmt.Errorf("writing backup key: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, werr := tmp.WriteString(hex.EncodeToString(key) + "\n")
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	// Link, unlike Rename, fails when the target exists: of emulators
-	// starting at once on a fresh directory, the first key linked wins and
-	// the others read it below instead of replacing it.
-	if werr == nil {
-		if werr = os.Link(tmp.Name(), path); errors.Is(werr, os.ErrExist) {
-			werr = nil
-		}
-	}
-	if werr != nil {
-		return nil, fmt.Errorf("writing backup key: %w", werr)
 	}
 	return readBackupKey(path)
 }

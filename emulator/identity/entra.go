@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/secretkit/secretkit/emulator/internal/atomicfile"
 	"github.com/secretkit/secretkit/emulator/token"
 )
 
@@ -69,20 +68,8 @@ func (e *Endpoints) WriteFederatedTokenFile(identityName, path string) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".federated-token-*")
-	if err != nil {
-		return fmt.Errorf("identity: write federated token: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(tok); err != nil {
-		tmp.Close()
-		return fmt.Errorf("identity: write federated token: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("identity: write federated token: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("identity: write federated token: %w", err)
+	if err := atomicfile.Write(path, []byte(tok), 0o600); err != nil {
+		return fmt.Errorf("identity: federated token: %w", err)
 	}
 	return nil
 }

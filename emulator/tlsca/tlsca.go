@@ -38,6 +38,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/secretkit/secretkit/emulator/internal/atomicfile"
 )
 
 // File names inside the directory given to LoadOrCreate.
@@ -147,8 +149,8 @@ func loadOrCreate(dir string, names []string, now time.Time) (*Authority, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(a.ServerPath, serverPEM, 0o600); err != nil {
-		return nil, err
+	if err := atomicfile.Write(a.ServerPath, serverPEM, 0o600); err != nil {
+		return nil, fmt.Errorf("tlsca: %w", err)
 	}
 	a.server = server
 	a.Issued = true
@@ -188,7 +190,7 @@ func (a *Authority) Thumbprint() string {
 }
 
 // loadOrCreateCA returns the CA in dir, creating what is missing. Files are
-// published with createExclusive, so emulators starting at once in one
+// published with atomicfile.Create, so emulators starting at once in one
 // directory agree on a single CA: whoever publishes a file first wins and
 // the others read it.
 func loadOrCreateCA(dir string, now time.Time) (*x509.Certificate, []byte, crypto.Signer, error) {
@@ -218,8 +220,8 @@ func loadOrCreateCA(dir string, now time.Time) (*x509.Certificate, []byte, crypt
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("tlsca: encode CA key: %w", err)
 		}
-		if keyPEM, err = createExclusive(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-			return nil, nil, nil, err
+		if keyPEM, err = atomicfile.Create(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+			return nil, nil, nil, fmt.Errorf("tlsca: %w", err)
 		}
 	}
 	key, err := parseKey(keyPEM, keyPath)
@@ -236,8 +238,8 @@ func loadOrCreateCA(dir string, now time.Time) (*x509.Certificate, []byte, crypt
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		if certPEM, err = createExclusive(certPath, fresh, 0o644); err != nil {
-			return nil, nil, nil, err
+		if certPEM, err = atomicfile.Create(certPath, fresh, 0o644); err != nil {
+			return nil, nil, nil, fmt.Errorf("tlsca: %w", err)
 		}
 	}
 	certs, err := parseCerts(certPEM, certPath)
@@ -510,96 +512,4 @@ func union(a, b []string) []string {
 		}
 	}
 	return out
-}
-
-// writeAtomic replaces path with data: a temporary file in the same
-// directory is written, synced and renamed over path, then the directory is
-// synced so the rename itself survives a crash.
-func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("tlsca: write %s: %w", path, err)
-	}
-	tmpName := tmp.Name()
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(tmpName)
-		return fmt.Errorf("tlsca: write %s: %w", path, err)
-	}
-	// CreateTemp already uses 0600; Chmod sets the final mode explicitly so
-	// the umask cannot widen or narrow it.
-	if err := tmp.Chmod(mode); err != nil {
-		return fail(err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmpName)
-		return fmt.Errorf("tlsca: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmpName, path); err != nil {
-		os.Remove(tmpName)
-		return fmt.Errorf("tlsca: write %s: %w", path, err)
-	}
-	syncDir(dir)
-	return nil
-}
-
-// createExclusive publishes data at path unless path already exists, and
-// returns what path then holds: data, or the existing contents when another
-// process published first. Like writeAtomic, readers never see a partial
-// file: the data is written under a temporary name and hard-linked into
-// place, which fails instead of replacing an existing file.
-func createExclusive(path string, data []byte, mode os.FileMode) ([]byte, error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return nil, fmt.Errorf("tlsca: write %s: %w", path, err)
-	}
-	tmpName := tmp.Name()
-	defer os.Remove(tmpName)
-	err = tmp.Chmod(mode)
-	if err == nil {
-		_, err = tmp.Write(data)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, fmt.Errorf("tlsca: write %s: %w", path, err)
-	}
-	switch err := os.Link(tmpName, path); {
-	case err == nil:
-	case errors.Is(err, fs.ErrExist):
-		existing, rerr := os.ReadFile(path)
-		if rerr != nil {
-			return nil, fmt.Errorf("tlsca: %w", rerr)
-		}
-		return existing, nil
-	default:
-		// Filesystems without hard links: fall back to a rename, which is
-		// still atomic but lets a simultaneous creator's file be replaced.
-		if err := os.Rename(tmpName, path); err != nil {
-			return nil, fmt.Errorf("tlsca: write %s: %w", path, err)
-		}
-	}
-	syncDir(dir)
-	return data, nil
-}
-
-// syncDir makes a rename or link in dir durable; best effort, since not
-// every filesystem supports syncing a directory.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 }

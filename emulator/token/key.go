@@ -20,6 +20,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/secretkit/secretkit/emulator/internal/atomicfile"
 )
 
 // KeyFileName is the file, inside the directory given to LoadOrCreateKey,
@@ -60,31 +62,9 @@ func LoadOrCreateKey(dir string) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("token: encode signing key: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".token-signing-*.tmp")
-	if err != nil {
-		return nil, fmt.Errorf("token: write signing key: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	// CreateTemp already uses 0600; the explicit Chmod documents the intent
-	// and guards against an unusual umask-free filesystem.
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("token: write signing key: %w", err)
-	}
-	if err := pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("token: write signing key: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("token: write signing key: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("token: write signing key: %w", err)
-	}
-	// Link, unlike Rename, fails when the target exists: a key created by a
-	// concurrent process wins and is loaded below instead of being replaced.
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+	// A key created by a concurrent process wins and is loaded below
+	// instead of being replaced.
+	if _, err := atomicfile.Create(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
 		return nil, fmt.Errorf("token: install signing key: %w", err)
 	}
 	return readKey(path)
