@@ -94,34 +94,59 @@ func ErrorCode(err error) string {
 	if !errors.As(err, &respErr) {
 		return ""
 	}
-	if respErr.RawResponse != nil {
-		// Payload returns the body the SDK already buffered to build the
-		// ResponseError; it does not read the network again.
-		if body, perr := runtime.Payload(respErr.RawResponse); perr == nil {
-			if code := innermostCode(body); code != "" {
-				return code
-			}
+	if doc := serviceBody(respErr); doc != nil {
+		if code := doc.innermostCode(); code != "" {
+			return code
 		}
 	}
 	return respErr.ErrorCode
 }
 
-// serviceError is Key Vault's error body: {"error":{"code":...,
-// "innererror":{"code":..., "innererror":...}}}.
-type serviceError struct {
-	Code  string        `json:"code"`
-	Inner *serviceError `json:"innererror"`
+// ErrorMessage returns the "message" of Key Vault's error body for err —
+// where the service names, for example, the permission or data action an
+// identity lacks — or "" when err holds no service error.
+func ErrorMessage(err error) string {
+	var respErr *azcore.ResponseError
+	if !errors.As(err, &respErr) {
+		return ""
+	}
+	if doc := serviceBody(respErr); doc != nil {
+		return doc.Message
+	}
+	return ""
 }
 
-func innermostCode(body []byte) string {
+// serviceBody decodes the error body the SDK buffered to build respErr
+// (runtime.Payload does not read the network again), or returns nil.
+func serviceBody(respErr *azcore.ResponseError) *serviceError {
+	if respErr.RawResponse == nil {
+		return nil
+	}
+	body, err := runtime.Payload(respErr.RawResponse)
+	if err != nil {
+		return nil
+	}
 	var doc struct {
 		Error *serviceError `json:"error"`
 	}
-	if json.Unmarshal(body, &doc) != nil || doc.Error == nil {
-		return ""
+	if json.Unmarshal(body, &doc) != nil {
+		return nil
 	}
+	return doc.Error
+}
+
+// serviceError is Key Vault's error body: {"error":{"code":...,
+// "message":..., "innererror":{"code":..., "innererror":...}}}.
+type serviceError struct {
+	Code    string        `json:"code"`
+	Message string        `json:"message"`
+	Inner   *serviceError `json:"innererror"`
+}
+
+// innermostCode is the deepest non-empty code of the nested errors.
+func (e *serviceError) innermostCode() string {
 	code := ""
-	for e := doc.Error; e != nil; e = e.Inner {
+	for ; e != nil; e = e.Inner {
 		if e.Code != "" {
 			code = e.Code
 		}

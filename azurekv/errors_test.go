@@ -99,10 +99,21 @@ func TestErrorMappingThroughEmulator(t *testing.T) {
 	t.Run("AccessPolicyDenial", func(t *testing.T) {
 		_, err := f.provider(t, f.readerCred, "myvault").GetSecret(ctx, name, "")
 		wantError(t, err, "get", name, provider.ErrPermissionDenied, 403, "AccessDenied")
+		if msg := azurekv.ErrorMessage(err); !strings.Contains(msg, "does not have secrets get permission") {
+			t.Errorf("ErrorMessage = %q, want the service's message naming the permission", msg)
+		}
 	})
 	t.Run("RBACDenial", func(t *testing.T) {
 		_, err := f.provider(t, f.readerCred, "rbacvault").GetSecret(ctx, name, "")
 		wantError(t, err, "get", name, provider.ErrPermissionDenied, 403, "ForbiddenByRbac")
+		if msg := azurekv.ErrorMessage(err); !strings.Contains(msg, "Action: 'Microsoft.KeyVault/vaults/secrets/getSecret/action'") {
+			t.Errorf("ErrorMessage = %q, want the service's message naming the data action", msg)
+		}
+	})
+	t.Run("NoServiceError", func(t *testing.T) {
+		if msg := azurekv.ErrorMessage(context.Canceled); msg != "" {
+			t.Errorf("ErrorMessage(context.Canceled) = %q, want empty", msg)
+		}
 	})
 	t.Run("WrongAudience", func(t *testing.T) {
 		_, err := f.provider(t, audienceSwap{f.systemCred}, "myvault").GetSecret(ctx, name, "")

@@ -26,7 +26,7 @@ func describeError(err error) string {
 	var re *azcore.ResponseError
 	if errors.As(err, &pe) && errors.As(err, &re) {
 		detail := fmt.Sprintf("%d %s", re.StatusCode, cmp.Or(azurekv.ErrorCode(err), re.ErrorCode))
-		if msg := serviceMessage(re); msg != "" {
+		if msg := azurekv.ErrorMessage(err); msg != "" {
 			detail += ": " + msg
 		}
 		short := *pe
@@ -56,26 +56,6 @@ func describeError(err error) string {
 		return oneLine(short.Error())
 	}
 	return oneLine(err.Error())
-}
-
-// serviceMessage returns the "message" of a Key Vault error body, or "".
-func serviceMessage(re *azcore.ResponseError) string {
-	if re.RawResponse == nil {
-		return ""
-	}
-	body, err := runtime.Payload(re.RawResponse)
-	if err != nil {
-		return ""
-	}
-	var doc struct {
-		Error struct {
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(body, &doc) != nil {
-		return ""
-	}
-	return doc.Error.Message
 }
 
 // oneLine folds a message onto one line, so stderr carries exactly one

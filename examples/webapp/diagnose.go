@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/secretkit/secretkit/azurekv"
 	"github.com/secretkit/secretkit/provider"
@@ -120,7 +118,7 @@ func diagnose(err error, cfg config) problem {
 			Title: "Permission denied",
 			Plain: "The vault knows the app's identity (" + identityLabel(cfg) + ") but does not let it read the secret " + quote(cfg.SecretName) + ".",
 		}
-		p.Missing = missingPermission(code, keyVaultMessage(err))
+		p.Missing = missingPermission(code, azurekv.ErrorMessage(err))
 		switch {
 		case strings.HasPrefix(p.Missing, "Microsoft."):
 			p.Fix = "Give the identity a role that includes the data action " + p.Missing + ", such as Key Vault Secrets User, on the vault or on this secret."
@@ -168,30 +166,6 @@ func diagnose(err error, cfg config) problem {
 		Plain: "Something unexpected went wrong while reading the secret " + quote(cfg.SecretName) + ".",
 		Fix:   "The details below and the app's log say more.",
 	}
-}
-
-// keyVaultMessage returns the message of the Key Vault error body the SDK
-// kept with err, where the service names what was denied.
-func keyVaultMessage(err error) string {
-	var respErr *azcore.ResponseError
-	if !errors.As(err, &respErr) || respErr.RawResponse == nil {
-		return ""
-	}
-	// azcore buffered the body when it built the error; Payload returns
-	// the buffer however often it is read.
-	body, rerr := runtime.Payload(respErr.RawResponse)
-	if rerr != nil {
-		return ""
-	}
-	var doc struct {
-		Error struct {
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(body, &doc) != nil {
-		return ""
-	}
-	return doc.Error.Message
 }
 
 var (
