@@ -37,6 +37,7 @@ import (
 
 	"github.com/secretkit/secretkit/emulator"
 	"github.com/secretkit/secretkit/emulator/config"
+	"github.com/secretkit/secretkit/internal/envflag"
 )
 
 // shutdownGrace bounds how long in-flight requests may run after a signal.
@@ -93,18 +94,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (se
 	if fs.NArg() > 0 {
 		return s, fmt.Errorf("unexpected argument %q (all settings are flags)", fs.Arg(0))
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] {
-			return
-		}
-		if v := getenv(envName(f.Name)); v != "" && err == nil {
-			err = f.Value.Set(v)
-		}
-	})
-	return s, err
+	return s, envflag.Fill(fs, getenv, envName)
 }
 
 // envName maps a flag name to its environment variable: vault-addr →

@@ -37,11 +37,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/secretkit/secretkit/internal/envflag"
 	"github.com/secretkit/secretkit/mi"
 )
 
@@ -102,28 +102,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (all settings are flags)", fs.Arg(0))
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] || err != nil {
-			return
-		}
-		v := getenv(envOf[f.Name])
-		if v == "" {
-			return
-		}
-		if f.Name == verifyFlag {
-			if _, perr := strconv.ParseBool(v); perr != nil {
-				err = fmt.Errorf("%s=%q: want true or false", envOf[f.Name], v)
-				return
-			}
-		}
-		if serr := f.Value.Set(v); serr != nil {
-			err = fmt.Errorf("%s: %w", envOf[f.Name], serr)
-		}
-	})
-	if err != nil {
+	if err := envflag.Fill(fs, getenv, func(flagName string) string { return envOf[flagName] }); err != nil {
 		return c, err
 	}
 	if c.ProviderURI == "" && c.Identity == "" {
