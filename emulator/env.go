@@ -19,7 +19,7 @@ func (s *Server) ClientEnv() []EnvVar {
 		{"AZURE_KEYVAULT_URL", s.VaultURL()},
 		{"AZURE_TENANT_ID", s.cfg.Tenant},
 		{"IDENTITY_ENDPOINT", identityURL + "/msi/token"},
-		{"IDENTITY_HEADER", s.header},
+		{"IDENTITY_HEADER", s.IdentityHeader()},
 		{"AZURE_POD_IDENTITY_AUTHORITY_HOST", identityURL},
 		{"SSL_CERT_FILE", caFile},
 		{"NODE_EXTRA_CA_CERTS", caFile},

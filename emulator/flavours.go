@@ -95,7 +95,7 @@ func (s *Server) FlavourEnv(f Flavour) ([]EnvVar, error) {
 	case CloudShell:
 		lines = []EnvVar{{"MSI_ENDPOINT", identityURL + "/cloudshell/token"}}
 	case AzureML:
-		lines = []EnvVar{{"MSI_ENDPOINT", identityURL + "/azureml/token"}, {"MSI_SECRET", s.header}}
+		lines = []EnvVar{{"MSI_ENDPOINT", identityURL + "/azureml/token"}, {"MSI_SECRET", s.IdentityHeader()}}
 	case Arc:
 		lines = []EnvVar{{"IDENTITY_ENDPOINT", identityURL + "/arc/token"}, {"IMDS_ENDPOINT", identityURL}}
 	case ServiceFabric:
@@ -103,7 +103,7 @@ func (s *Server) FlavourEnv(f Flavour) ([]EnvVar, error) {
 		// refuse plain HTTP and pin the server certificate's thumbprint.
 		lines = []EnvVar{
 			{"IDENTITY_ENDPOINT", strings.TrimSuffix(s.VaultURL(), "/") + "/servicefabric/token"},
-			{"IDENTITY_HEADER", s.header},
+			{"IDENTITY_HEADER", s.IdentityHeader()},
 			{"IDENTITY_SERVER_THUMBPRINT", s.authority.Thumbprint()},
 		}
 	case Workload:

@@ -117,7 +117,6 @@ type Server struct {
 	vaultAPI  *vault.API
 	endpoints *identity.Endpoints
 	logger    *slog.Logger
-	header    string
 	advertise string
 
 	vaultLn, identityLn net.Listener
@@ -204,11 +203,6 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 
-	header := firstNonEmpty(opts.IdentityHeader, cfg.IdentityHeader)
-	if header == "" {
-		header = randomHex(16)
-	}
-
 	issuer := &token.Issuer{Key: key, Tenant: cfg.Tenant, Clock: clk, Lifetime: cfg.TokenLifetime}
 	validator := &token.Validator{Key: key, Tenant: cfg.Tenant, Clock: clk}
 
@@ -216,9 +210,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		Identities: identities(cfg),
 		Issuer:     issuer,
 		Tenant:     cfg.Tenant,
-		Secret:     header,
-		ArcKeyDir:  opts.ArcKeyDir,
-		Logger:     logger,
+		// Empty: the endpoints choose a random secret (Endpoints.Secret).
+		Secret:    firstNonEmpty(opts.IdentityHeader, cfg.IdentityHeader),
+		ArcKeyDir: opts.ArcKeyDir,
+		Logger:    logger,
 	})
 	if err != nil {
 		return nil, err
@@ -257,7 +252,6 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		vaultAPI:  api,
 		endpoints: endpoints,
 		logger:    logger,
-		header:    header,
 		advertise: opts.AdvertiseHost,
 	}
 	if err := s.seed(ctx); err != nil {
@@ -421,7 +415,7 @@ func (s *Server) Endpoints() *identity.Endpoints { return s.endpoints }
 
 // IdentityHeader is the secret App Service, Service Fabric and Azure ML
 // clients must present.
-func (s *Server) IdentityHeader() string { return s.header }
+func (s *Server) IdentityHeader() string { return s.endpoints.Secret() }
 
 // VaultAddr is the address the vault listener accepts connections on.
 func (s *Server) VaultAddr() net.Addr { return s.vaultLn.Addr() }
@@ -573,12 +567,6 @@ func readBackupKey(path string) ([]byte, error) {
 		return nil, fmt.Errorf("backup key %s is corrupt: want 64 hex characters", path)
 	}
 	return key, nil
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 func firstNonEmpty(values ...string) string {
