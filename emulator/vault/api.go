@@ -19,6 +19,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -425,7 +426,7 @@ func (a *API) readBody(req *request, v any, limit int64) bool {
 		a.fail(req, tooLarge(limit))
 		return false
 	}
-	if err := jsonUnmarshal(data, v); err != nil {
+	if err := json.Unmarshal(data, v); err != nil {
 		a.fail(req, badParameter(msgBadJSON))
 		return false
 	}

@@ -2,7 +2,6 @@ package vault
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"github.com/secretkit/secretkit/emulator/access"
 )
 
-func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 
 // dispatch runs the matched operation; authentication, api-version, name
 // and authorization have been checked.
