@@ -9,7 +9,6 @@ import (
 	"github.com/secretkit/secretkit/emulator/access"
 )
 
-
 // dispatch runs the matched operation; authentication, api-version, name
 // and authorization have been checked.
 func (a *API) dispatch(req *request) {
