@@ -56,16 +56,7 @@ func (e *Endpoints) serveArc(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sel := selection{q.Get("client_id"), q.Get("object_id"), q.Get("msi_res_id")}
-	if m := requireResource(q.Get("resource")); m != nil {
-		e.fail(w, flavour, m)
-		return
-	}
-	id, m := e.find(sel)
-	if m != nil {
-		e.fail(w, flavour, m)
-		return
-	}
-	resp, m := e.mint(id, q.Get("resource"))
+	resp, id, m := e.tokenFor(q.Get("resource"), sel)
 	if m != nil {
 		e.fail(w, flavour, m)
 		return

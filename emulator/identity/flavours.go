@@ -159,19 +159,24 @@ func (e *Endpoints) serveServiceFabric(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Endpoints) issueFor(w http.ResponseWriter, flavour, resource string, sel selection) {
-	if m := requireResource(resource); m != nil {
-		e.fail(w, flavour, m)
-		return
-	}
-	id, m := e.find(sel)
-	if m != nil {
-		e.fail(w, flavour, m)
-		return
-	}
-	resp, m := e.mint(id, resource)
+	resp, _, m := e.tokenFor(resource, sel)
 	if m != nil {
 		e.fail(w, flavour, m)
 		return
 	}
 	e.succeed(w, flavour, resp)
+}
+
+// tokenFor checks the resource, finds the selected identity and mints its
+// token: the part every flavour shares once its own checks passed.
+func (e *Endpoints) tokenFor(resource string, sel selection) (tokenResponse, *Identity, *miError) {
+	if m := requireResource(resource); m != nil {
+		return tokenResponse{}, nil, m
+	}
+	id, m := e.find(sel)
+	if m != nil {
+		return tokenResponse{}, nil, m
+	}
+	resp, m := e.mint(id, resource)
+	return resp, id, m
 }
