@@ -490,6 +490,9 @@ func vaultSettings(cfg *config.Config) []vault.Settings {
 	out := make([]vault.Settings, len(cfg.Vaults))
 	for i, v := range cfg.Vaults {
 		out[i] = vault.Settings{Name: v.Name, RetentionDays: v.RetentionDays, PurgeProtection: v.PurgeProtection}
+		if v.Throttle != nil {
+			out[i].Throttle = &vault.Throttle{Creates: v.Throttle.Creates, Other: v.Throttle.Other}
+		}
 	}
 	return out
 }

@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/secretkit/secretkit/emulator"
+	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/config"
 	"github.com/secretkit/secretkit/emulator/emulatortest"
 )
@@ -305,5 +307,35 @@ func TestAdvertisedHostIsInTheCertificate(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), `"not a host"`) {
 		t.Errorf("Start with advertised host \"not a host\": err = %v, want one naming it", err)
+	}
+}
+
+func TestConfiguredThrottleReachesTheVault(t *testing.T) {
+	t.Parallel()
+	// A clock that stands still keeps the three reads in one 10 s window.
+	e := emulatortest.Start(t, &emulatortest.Options{Clock: clock.NewFixed(time.Now()), ConfigYAML: `
+vaults:
+  - name: myvault
+    throttle: {other: 2}
+`})
+	// The SDK would wait out Retry-After and retry; this test wants the 429.
+	opts := azcore.ClientOptions{Transport: e.Client(), Retry: policy.RetryOptions{MaxRetries: -1}}
+	cred, err := azidentity.NewManagedIdentityCredential(&azidentity.ManagedIdentityCredentialOptions{ClientOptions: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := azsecrets.NewClient(e.VaultURLFor("myvault"), cred, &azsecrets.ClientOptions{ClientOptions: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 0; i < 3 && err == nil; i++ {
+		_, err = c.GetSecret(ctx, "absent", "", nil)
+		if status, _ := statusOf(err); status == 404 {
+			err = nil
+		}
+	}
+	if status, code := statusOf(err); status != 429 || code != "Throttled" {
+		t.Fatalf("third read in one window: %d %s (%v), want 429 Throttled", status, code, err)
 	}
 }

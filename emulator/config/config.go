@@ -19,6 +19,9 @@
 //	  - name: myvault              # 3-24 letters, digits, hyphens; starts with a letter
 //	    retentionDays: 90          # soft-delete retention, 7..90, default 90
 //	    purgeProtection: false
+//	    throttle:                  # optional: 429 Throttled past these limits per 10 seconds
+//	      creates: 300             # set operations (default 300, Key Vault's limit)
+//	      other: 4000              # every other operation (default 4000); "throttle: {}" = both defaults
 //	    access:                    # optional; exactly one of roles or policies
 //	      roles:
 //	        - {identity: batch, role: Key Vault Secrets User}     # scope defaults to the vault
@@ -155,6 +158,19 @@ type Identity struct {
 	ResourceID string
 }
 
+// Throttle holds a vault's request limits per 10-second window.
+type Throttle struct {
+	Creates int // set operations
+	Other   int // every other operation
+}
+
+// Key Vault's own limits per vault and 10 seconds, used for the keys a
+// throttle mapping leaves out.
+const (
+	DefaultThrottleCreates = 300
+	DefaultThrottleOther   = 4000
+)
+
 // Vault is one emulated key vault.
 type Vault struct {
 	// Name is lowercase, as in the vault's DNS name {name}.vault.azure.net.
@@ -163,6 +179,8 @@ type Vault struct {
 	// MaxRetentionDays.
 	RetentionDays   int
 	PurgeProtection bool
+	// Throttle is nil unless the vault enforces request limits.
+	Throttle *Throttle
 	// Access is nil when the file configures no access control for the
 	// vault; the vault API decides what that means.
 	Access *Access

@@ -182,6 +182,14 @@ func TestGoodConfigs(t *testing.T) {
 				t.Error("found a vault that does not exist")
 			}
 		}},
+		{"throttle: Key Vault's limits unless given", "vaults: [{name: kv1}, {name: kv2, throttle: {}}, {name: kv3, throttle: {creates: 2}}, {name: kv4, throttle: }]", func(t *testing.T, c *Config) {
+			want := []*Throttle{nil, {300, 4000}, {2, 4000}, {300, 4000}}
+			for i, v := range c.Vaults {
+				if (v.Throttle == nil) != (want[i] == nil) || v.Throttle != nil && *v.Throttle != *want[i] {
+					t.Errorf("%s: Throttle = %+v, want %+v", v.Name, v.Throttle, want[i])
+				}
+			}
+		}},
 		{"identity lookups", "identities: [{name: Web, kind: system}, {name: b, kind: user}]", func(t *testing.T, c *Config) {
 			web, ok := c.IdentityByName("WEB")
 			if !ok || web.Name != "Web" {
@@ -359,6 +367,9 @@ func TestBadConfigs(t *testing.T) {
 		{"vault name double hyphen", "vaults: [{name: a--b}]\n", `emulator.yaml:1: vault name "a--b" is invalid: use 3-24 letters, digits and hyphens, starting with a letter, ending with a letter or digit, without "--"`},
 		{"vault name underscore", "vaults: [{name: a_bc}]\n", `emulator.yaml:1: vault name "a_bc" is invalid: use 3-24 letters, digits and hyphens, starting with a letter, ending with a letter or digit, without "--"`},
 		{"vault duplicate", "vaults:\n  - name: kv1\n  - name: KV1\n", `emulator.yaml:3: vault "KV1" is defined twice (first at line 2)`},
+		{"throttle unknown key", "vaults:\n  - name: kv1\n    throttle: {reads: 5}\n", `emulator.yaml:3: unknown key "reads" in throttle of vault "kv1"`},
+		{"throttle zero", "vaults:\n  - name: kv1\n    throttle:\n      other: 0\n", `emulator.yaml:4: other of throttle of vault "kv1" must be at least 1, got 0`},
+		{"throttle not a mapping", "vaults:\n  - name: kv1\n    throttle: yes\n", `emulator.yaml:3: throttle of vault "kv1" must be a mapping`},
 		{"retention too low", "vaults:\n  - name: kv1\n    retentionDays: 6\n", `emulator.yaml:3: retentionDays of vault "kv1" must be between 7 and 90, got 6`},
 		{"retention too high", "vaults:\n  - name: kv1\n    retentionDays: 91\n", `emulator.yaml:3: retentionDays of vault "kv1" must be between 7 and 90, got 91`},
 		{"retention not integer", "vaults:\n  - name: kv1\n    retentionDays: 7.5\n", `emulator.yaml:3: retentionDays of vault "kv1" must be an integer`},

@@ -386,7 +386,7 @@ func (p *parser) vaults(n *yaml.Node, cfg *Config) error {
 				return p.errorf(nameNode, "vault %q is defined twice (first at line %d)", name, vaultLines[j])
 			}
 		}
-		if err := p.known(entries, fmt.Sprintf(" in vault %q", name), "name", "retentionDays", "purgeProtection", "access", "secrets"); err != nil {
+		if err := p.known(entries, fmt.Sprintf(" in vault %q", name), "name", "retentionDays", "purgeProtection", "throttle", "access", "secrets"); err != nil {
 			return err
 		}
 		v := Vault{Name: strings.ToLower(name), RetentionDays: DefaultRetentionDays}
@@ -405,6 +405,11 @@ func (p *parser) vaults(n *yaml.Node, cfg *Config) error {
 				return err
 			}
 		}
+		if tn := lookup(entries, "throttle"); tn != nil {
+			if v.Throttle, err = p.throttle(tn, name); err != nil {
+				return err
+			}
+		}
 		cfg.Vaults = append(cfg.Vaults, v)
 		vaultLines = append(vaultLines, nameNode.Line)
 		vi := len(cfg.Vaults) - 1
@@ -420,6 +425,41 @@ func (p *parser) vaults(n *yaml.Node, cfg *Config) error {
 		}
 	}
 	return nil
+}
+
+// throttle reads a vault's request limits; an empty mapping (or null)
+// means Key Vault's own.
+func (p *parser) throttle(n *yaml.Node, vault string) (*Throttle, error) {
+	t := &Throttle{Creates: DefaultThrottleCreates, Other: DefaultThrottleOther}
+	if isNull(n) {
+		return t, nil
+	}
+	of := fmt.Sprintf("throttle of vault %q", vault)
+	entries, err := p.mapping(n, of)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.known(entries, " in "+of, "creates", "other"); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		key string
+		dst *int
+	}{{"creates", &t.Creates}, {"other", &t.Other}} {
+		vn := lookup(entries, f.key)
+		if isNull(vn) {
+			continue
+		}
+		limit, err := p.integer(vn, f.key+" of "+of)
+		if err != nil {
+			return nil, err
+		}
+		if limit < 1 {
+			return nil, p.errorf(vn, "%s of %s must be at least 1, got %d", f.key, of, limit)
+		}
+		*f.dst = limit
+	}
+	return t, nil
 }
 
 func (p *parser) access(n *yaml.Node, vault string, vi int, cfg *Config) error {

@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -45,6 +46,9 @@ type Settings struct {
 	// PurgeProtection refuses purges: deleted secrets leave only when
 	// their retention has passed.
 	PurgeProtection bool
+	// Throttle, when set, enforces request limits (see Throttle); nil
+	// never throttles.
+	Throttle *Throttle
 }
 
 // Options configures an API. Store is required; every other field has a
@@ -162,7 +166,11 @@ func New(opts Options) (*API, error) {
 		if days < minRetention || days > defaultRetention {
 			return nil, fmt.Errorf("vault: Vaults[%d]: RetentionDays must be 7–90, got %d", i, s.RetentionDays)
 		}
-		a.vaults[name] = policy{name: name, retentionDays: days, purgeProtection: s.PurgeProtection}
+		p := policy{name: name, retentionDays: days, purgeProtection: s.PurgeProtection}
+		if s.Throttle != nil {
+			p.limiter = newLimiter(*s.Throttle)
+		}
+		a.vaults[name] = p
 		if i == 0 {
 			a.defaultVault = name
 		}
@@ -340,6 +348,13 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt.op != access.OpList && rt.op != access.OpListDeleted && rt.op != access.OpRestore && !validSecretName(rt.name) {
 		a.fail(req, badParameter("The request URI contains an invalid name: "+rt.name))
 		return
+	}
+	if p.limiter != nil {
+		if wait, ok := p.limiter.admit(a.rules.clock.Now(), rt.op == access.OpSet); !ok {
+			h.Set("Retry-After", strconv.Itoa(wait))
+			a.fail(req, httpFailure{status: http.StatusTooManyRequests, code: "Throttled", message: msgThrottled})
+			return
+		}
 	}
 	if a.authorizer != nil {
 		if d := a.authorizer.Authorize(p.name, caller, rt.op, rt.name); d != nil {

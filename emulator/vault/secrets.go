@@ -34,6 +34,7 @@ type policy struct {
 	name            string // lowercase; the store's vault namespace
 	retentionDays   int
 	purgeProtection bool
+	limiter         *limiter // nil: never throttled
 }
 
 // recoveryLevel is the DeletionRecoveryLevel the service reports for a
