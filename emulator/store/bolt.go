@@ -216,6 +216,16 @@ func (b *Bolt) Get(ctx context.Context, vault, name string) (Record, error) {
 	return rec, closedOr(err)
 }
 
+// GetVersion implements Store. The record is stored whole, so it is
+// decoded whole; only the copy handed back is reduced.
+func (b *Bolt) GetVersion(ctx context.Context, vault, name, version string) (Record, error) {
+	rec, err := b.Get(ctx, vault, name)
+	if err != nil {
+		return Record{}, err
+	}
+	return rec.only(version), nil
+}
+
 // Update implements Store. The Mutation runs inside the write transaction
 // on a freshly decoded record, and what it returns is encoded, so no
 // copies beyond the encoding are made; the returned Record is the

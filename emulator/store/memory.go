@@ -35,6 +35,17 @@ var _ Store = (*Memory)(nil)
 
 // Get implements Store.
 func (m *Memory) Get(ctx context.Context, vault, name string) (Record, error) {
+	return m.read(ctx, vault, name, Record.Clone)
+}
+
+// GetVersion implements Store, copying only the version it returns.
+func (m *Memory) GetVersion(ctx context.Context, vault, name, version string) (Record, error) {
+	return m.read(ctx, vault, name, func(r Record) Record { return r.only(version) })
+}
+
+// read finds a record and returns the copy that cp makes of it under the
+// read lock.
+func (m *Memory) read(ctx context.Context, vault, name string, cp func(Record) Record) (Record, error) {
 	if err := ctx.Err(); err != nil {
 		return Record{}, err
 	}
@@ -51,7 +62,7 @@ func (m *Memory) Get(ctx context.Context, vault, name string) (Record, error) {
 	if !ok {
 		return Record{}, ErrNotFound
 	}
-	return rec.Clone(), nil
+	return cp(rec), nil
 }
 
 // Update implements Store. The Mutation gets a clone of the stored record

@@ -79,19 +79,42 @@ func (r *Record) Version(id string) (*Version, bool) {
 // Clone returns a deep copy, so a caller may change it without touching
 // the stored record.
 func (r Record) Clone() Record {
-	out := r
-	out.Versions = make([]Version, len(r.Versions))
+	out := r.withVersions(make([]Version, len(r.Versions)))
 	for i, v := range r.Versions {
-		v.Tags = cloneTags(v.Tags)
-		v.NotBefore = cloneTime(v.NotBefore)
-		v.Expires = cloneTime(v.Expires)
-		out.Versions[i] = v
+		out.Versions[i] = v.clone()
 	}
+	return out
+}
+
+// only returns a copy of r that keeps just the version with the given id
+// (compared without regard to case), or the latest when id is empty; no
+// version at all when there is no such version.
+func (r Record) only(id string) Record {
+	v, ok := r.Latest()
+	if id != "" {
+		v, ok = r.Version(id)
+	}
+	if !ok {
+		return r.withVersions(nil)
+	}
+	return r.withVersions([]Version{v.clone()})
+}
+
+// withVersions copies r's own fields (name, deletion) around versions.
+func (r Record) withVersions(versions []Version) Record {
+	out := Record{Name: r.Name, Versions: versions}
 	if r.Deleted != nil {
 		d := *r.Deleted
 		out.Deleted = &d
 	}
 	return out
+}
+
+func (v Version) clone() Version {
+	v.Tags = cloneTags(v.Tags)
+	v.NotBefore = cloneTime(v.NotBefore)
+	v.Expires = cloneTime(v.Expires)
+	return v
 }
 
 func cloneTags(m map[string]string) map[string]string {
@@ -133,6 +156,13 @@ type Mutation func(current Record, exists bool) (*Record, error)
 type Store interface {
 	// Get returns a copy of the record for name, or ErrNotFound.
 	Get(ctx context.Context, vault, name string) (Record, error)
+
+	// GetVersion is Get reduced to one version: the one with the given id
+	// (compared without regard to case), or the latest when version is
+	// empty. The record comes back with no version when there is no such
+	// version, and ErrNotFound when there is no record. It spares reads of
+	// one version the copy of every other.
+	GetVersion(ctx context.Context, vault, name, version string) (Record, error)
 
 	// Update atomically reads, changes and writes one record: concurrent
 	// Updates of the same record are serialised. When Update returns nil

@@ -160,3 +160,38 @@ func BenchmarkMemoryCreateRemove(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadLatestOf100 reads the latest version of a secret with 100
+// versions whole (Get) and alone (GetVersion, what a vault GET uses).
+func BenchmarkReadLatestOf100(b *testing.B) {
+	for _, impl := range benchStores(b) {
+		s := impl.open(b)
+		rec := benchRecord("many")
+		for i := len(rec.Versions); i < 100; i++ {
+			v := rec.Versions[0]
+			v.ID = fmt.Sprintf("%032x", i)
+			rec.Versions = append(rec.Versions, v)
+		}
+		if _, _, err := s.Update(context.Background(), "bench", "many", func(store.Record, bool) (*store.Record, error) {
+			return &rec, nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		b.Run(impl.name+"/Get", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.Get(ctx, "bench", "many"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(impl.name+"/GetVersion", func(b *testing.B) {
+			for b.Loop() {
+				if r, err := s.GetVersion(ctx, "bench", "many", ""); err != nil || len(r.Versions) != 1 {
+					b.Fatal(err)
+				}
+			}
+		})
+		s.Close()
+	}
+}

@@ -219,14 +219,20 @@ func pick(rec store.Record, name, version string) (*store.Version, error) {
 // get returns one version (latest when version is empty) with its value;
 // a disabled version is refused.
 func (s *secretRules) get(ctx context.Context, p policy, name, version string) (store.Record, store.Version, error) {
-	rec, err := s.active(ctx, p, name, version)
+	// Only the one version is read: a secret may have hundreds.
+	rec, err := s.store.GetVersion(ctx, p.name, name, version)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Record{}, store.Version{}, errVersionNotFound(name, version)
+	}
 	if err != nil {
 		return store.Record{}, store.Version{}, err
 	}
-	v, err := pick(rec, name, version)
-	if err != nil {
-		return store.Record{}, store.Version{}, err
+	// A record without the version reads as absent, as a missing version
+	// of an active secret reads.
+	if stateOf(rec, true, s.clock.Now()) != stateActive {
+		return store.Record{}, store.Version{}, errVersionNotFound(name, version)
 	}
+	v := &rec.Versions[0]
 	if !v.Enabled {
 		return store.Record{}, store.Version{}, errDisabled("get")
 	}

@@ -8,11 +8,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/secretkit/secretkit/emulator/store"
 )
@@ -46,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MutationErrorAbortsChange", testMutationErrorAbortsChange},
 		{"CaseInsensitiveNames", testCaseInsensitiveNames},
 		{"GetIsolation", testGetIsolation},
+		{"GetVersion", testGetVersion},
 		{"MutationIsolation", testMutationIsolation},
 		{"ListIsolation", testListIsolation},
 		{"ListOrder", testListOrder},
@@ -348,6 +351,28 @@ func scribble(rec *store.Record) {
 	rec.Versions = append(rec.Versions[:1], store.Version{ID: "scribbled"})
 }
 
+// scribbleAll changes every field reachable from rec, whatever its
+// number of versions.
+func scribbleAll(rec *store.Record) {
+	rec.Name = "scribbled"
+	if rec.Deleted != nil {
+		rec.Deleted.DeletedAt = time.Time{}
+	}
+	for i := range rec.Versions {
+		v := &rec.Versions[i]
+		v.Value = "scribbled"
+		for k := range v.Tags {
+			v.Tags[k] = "scribbled"
+		}
+		if v.NotBefore != nil {
+			*v.NotBefore = time.Time{}
+		}
+		if v.Expires != nil {
+			*v.Expires = time.Time{}
+		}
+	}
+}
+
 func testGetIsolation(t *testing.T, s store.Store) {
 	want := SampleRecord("iso")
 	Put(t, s, "v1", want)
@@ -355,6 +380,37 @@ func testGetIsolation(t *testing.T, s store.Store) {
 	scribble(&got)
 	if diff := cmp.Diff(want, mustGet(t, s, "v1", "iso")); diff != "" {
 		t.Errorf("changing a Get result changed the store (-want +got):\n%s", diff)
+	}
+}
+
+func testGetVersion(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	full := SampleRecord("Multi")
+	Put(t, s, "v1", full)
+	for _, tc := range []struct {
+		version string
+		want    []store.Version
+	}{
+		{"", full.Versions[1:]},                            // latest
+		{VersionID(1), full.Versions[:1]},                  // a given one
+		{strings.ToUpper(VersionID(2)), full.Versions[1:]}, // ids ignore case
+		{VersionID(99), nil},                               // no such version
+	} {
+		got, err := s.GetVersion(ctx, "v1", "multi", tc.version)
+		if err != nil {
+			t.Fatalf("GetVersion(%q): %v", tc.version, err)
+		}
+		want := store.Record{Name: full.Name, Versions: tc.want, Deleted: full.Deleted}
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("GetVersion(%q) (-want +got):\n%s", tc.version, diff)
+		}
+		scribbleAll(&got)
+	}
+	if diff := cmp.Diff(full, mustGet(t, s, "v1", "multi")); diff != "" {
+		t.Errorf("changing GetVersion results changed the store (-want +got):\n%s", diff)
+	}
+	if _, err := s.GetVersion(ctx, "v1", "absent", ""); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetVersion of a missing record: %v, want ErrNotFound", err)
 	}
 }
 
