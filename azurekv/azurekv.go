@@ -32,9 +32,10 @@
 //	azurekv://myvault.vault.azure.net?identity=client:<guid>
 //	azurekv://127.0.0.1:8443?disableChallengeResourceVerification=true
 //
-// The URI form always uses a managed identity (package mi) and the process's
-// default TLS trust (SSL_CERT_FILE is honoured on Linux); build a Provider
-// with [New] for any other credential or transport.
+// The registered URI form uses a managed identity (package mi) and the
+// process's default TLS trust (SSL_CERT_FILE is honoured on Linux); register
+// a configured [URLOpener] with a provider.URLMux, or build a Provider with
+// [New], for any other credential or transport.
 package azurekv
 
 import (
@@ -97,8 +98,9 @@ type Options struct {
 }
 
 // Provider reads and writes the secrets of one Key Vault. It implements
-// provider.SecretProvider, provider.Lister, provider.VersionLister and
-// provider.BulkGetter, and is safe for concurrent use. It holds no
+// provider.SecretProvider, provider.Lister, provider.VersionLister,
+// provider.BulkGetter, provider.Setter and provider.Deleter, and is safe
+// for concurrent use. It holds no
 // resources that need closing.
 type Provider struct {
 	client         *azsecrets.Client
@@ -168,7 +170,7 @@ func transportTrusting(pool *x509.CertPool) *http.Client {
 
 // Capabilities implements provider.CapabilityReporter.
 func (p *Provider) Capabilities() provider.Capabilities {
-	return provider.Capabilities{List: true, ListVersions: true, GetMany: true}
+	return provider.Capabilities{List: true, ListVersions: true, GetMany: true, Set: true, Delete: true}
 }
 
 // GetSecret implements provider.SecretProvider with one GET request. An

@@ -8,15 +8,19 @@ import (
 	"github.com/secretkit/secretkit/provider"
 )
 
-// SetOptions are the optional properties of a new version. A nil
-// *SetOptions sets none of them.
-type SetOptions struct {
-	// ContentType is a free-form hint such as "text/plain"; Key Vault
-	// allows up to 255 characters.
-	ContentType string
-	// Tags replace nothing: they belong to the new version only. Key
-	// Vault allows up to 15, each key and value up to 512 characters.
-	Tags map[string]string
+// SetOptions are the optional properties of a new version; they are
+// provider.SetOptions. Key Vault allows a ContentType of up to 255
+// characters and up to 15 Tags, each key and value up to 512 characters.
+type SetOptions = provider.SetOptions
+
+// SetSecret implements provider.Setter; it is [Provider.Set].
+func (p *Provider) SetSecret(ctx context.Context, name string, value provider.Value, opts *provider.SetOptions) (provider.Secret, error) {
+	return p.Set(ctx, name, value, opts)
+}
+
+// DeleteSecret implements provider.Deleter; it is [Provider.Delete].
+func (p *Provider) DeleteSecret(ctx context.Context, name string) error {
+	return p.Delete(ctx, name)
 }
 
 // Set stores value as a new version of the secret called name, creating

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"strings"
 )
 
 // Chain is a decorator that reads from an ordered list of providers: the
@@ -16,8 +17,10 @@ import (
 // deliberate: if the authoritative source is down, quietly serving a value
 // from a lower-priority source (often a stale default) is worse than an
 // error. When every provider falls through, the error has Provider "chain"
-// and Kind ErrNotFound (or ErrInvalidArgument if no provider accepted the
-// name) and unwraps to each provider's error.
+// and exactly one kind, ErrNotFound (or ErrInvalidArgument if no provider
+// accepted the name); what each provider answered is reachable with
+// errors.As as a [*ChainError], but not with errors.Is, so the misses'
+// kinds never add to the chain's own.
 type Chain struct {
 	providers []SecretProvider
 }
@@ -50,7 +53,35 @@ func (c *Chain) GetSecret(ctx context.Context, name, version string) (Secret, er
 	if len(misses) == 0 {
 		kind = ErrNotFound
 	}
-	return Secret{}, &Error{Provider: "chain", Op: "get", Name: name, Kind: kind, Err: errors.Join(misses...)}
+	var err error
+	if len(misses) > 0 {
+		err = &ChainError{Errs: misses}
+	}
+	return Secret{}, &Error{Provider: "chain", Op: "get", Name: name, Kind: kind, Err: err}
+}
+
+// ChainError holds what each provider of a [Chain] answered when none had
+// the secret, in the chain's order. It deliberately has no Unwrap method:
+// the chain's *Error carries the one kind that describes the outcome, and a
+// provider that rejected the name (ErrInvalidArgument) must not make a
+// not-found answer match ErrInvalidArgument too. Reach the per-provider
+// errors with errors.As:
+//
+//	var ce *provider.ChainError
+//	if errors.As(err, &ce) {
+//		for _, miss := range ce.Errs { ... }
+//	}
+type ChainError struct {
+	Errs []error
+}
+
+// Error lists the providers' errors, separated by "; ".
+func (e *ChainError) Error() string {
+	msgs := make([]string, len(e.Errs))
+	for i, err := range e.Errs {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
 }
 
 // Capabilities implements [CapabilityReporter]: the chain lists only when

@@ -52,9 +52,13 @@ func TestChainExhaustedError(t *testing.T) {
 	if !errors.Is(err, provider.ErrNotFound) || !errors.As(err, &perr) || perr.Provider != "chain" || perr.Name != "a" {
 		t.Fatalf("err = %v; want a chain ErrNotFound for \"a\"", err)
 	}
+	var ce *provider.ChainError
+	if !errors.As(err, &ce) || len(ce.Errs) != 2 {
+		t.Fatalf("chain error does not carry the providers' errors: %#v", perr.Err)
+	}
 	var inner *provider.Error
-	if !errors.As(perr.Err, &inner) || inner.Provider != "first" {
-		t.Errorf("chain error does not unwrap to the providers' errors: %v", perr.Err)
+	if !errors.As(ce.Errs[0], &inner) || inner.Provider != "first" {
+		t.Errorf("first miss = %v; want first's error", ce.Errs[0])
 	}
 	first.fail("a", provider.ErrInvalidArgument)
 	second.fail("a", provider.ErrInvalidArgument)
@@ -112,5 +116,28 @@ func TestChainBulkAndClose(t *testing.T) {
 	}
 	if !slices.Equal([]bool{provider.CapabilitiesOf(c).GetMany, provider.CapabilitiesOf(c).Close}, []bool{true, true}) {
 		t.Errorf("capabilities = %+v", provider.CapabilitiesOf(c))
+	}
+}
+
+// A name one provider rejects and another lacks is not found, and only
+// that: the rejection stays reachable through *ChainError, out of errors.Is.
+func TestChainErrorHasExactlyOneKind(t *testing.T) {
+	first, second := newMem("first"), newMem("second")
+	first.fail("a", provider.ErrInvalidArgument)
+	_, err := provider.NewChain(first, second).GetSecret(context.Background(), "a", "")
+	if !errors.Is(err, provider.ErrNotFound) {
+		t.Fatalf("err = %v; want ErrNotFound", err)
+	}
+	if errors.Is(err, provider.ErrInvalidArgument) {
+		t.Errorf("err = %v also matches ErrInvalidArgument", err)
+	}
+	var ce *provider.ChainError
+	if !errors.As(err, &ce) || len(ce.Errs) != 2 || !errors.Is(ce.Errs[0], provider.ErrInvalidArgument) ||
+		!errors.Is(ce.Errs[1], provider.ErrNotFound) {
+		t.Fatalf("ChainError = %+v; want first's rejection then second's miss", ce)
+	}
+	want := `chain: get "a": secret not found: first: get "a": invalid argument; second: get "a": secret not found`
+	if err.Error() != want {
+		t.Errorf("err = %q\nwant  %q", err, want)
 	}
 }

@@ -136,5 +136,5 @@ func ExampleGetMany() {
 // CapabilitiesOf tells what optional abilities a provider has.
 func ExampleCapabilitiesOf() {
 	fmt.Printf("%+v\n", provider.CapabilitiesOf(env.New(nil)))
-	// Output: {List:true ListVersions:false GetMany:true Close:false}
+	// Output: {List:true ListVersions:false GetMany:true Close:false Set:false Delete:false}
 }

@@ -2,7 +2,8 @@
 // and the backends that hold them (environment, files, Azure Key Vault, ...).
 //
 // A backend implements [SecretProvider] and, where it can, the optional
-// ability interfaces [Lister], [VersionLister], [BulkGetter] and [io.Closer].
+// ability interfaces [Lister], [VersionLister], [BulkGetter], [Setter],
+// [Deleter] and [io.Closer].
 // Callers discover abilities with [CapabilitiesOf] rather than by widening the
 // required interface, so a minimal backend stays one method long.
 //
@@ -12,7 +13,8 @@
 // [Value], which never prints its plaintext.
 //
 // Backends register a URI scheme with [Register] so programs can choose a
-// backend by configuration alone with [Open].
+// backend by configuration alone with [Open]; [URLMux] owns the URI grammar
+// and lets programs configure openers.
 package provider
 
 import (
@@ -119,6 +121,8 @@ type Capabilities struct {
 	ListVersions bool // implements VersionLister
 	GetMany      bool // implements BulkGetter
 	Close        bool // implements io.Closer
+	Set          bool // implements Setter
+	Delete       bool // implements Deleter
 }
 
 // CapabilityReporter is implemented by providers whose Go method set is wider
@@ -140,7 +144,9 @@ func CapabilitiesOf(p SecretProvider) Capabilities {
 	_, versions := p.(VersionLister)
 	_, bulk := p.(BulkGetter)
 	_, closer := p.(io.Closer)
-	return Capabilities{List: list, ListVersions: versions, GetMany: bulk, Close: closer}
+	_, set := p.(Setter)
+	_, del := p.(Deleter)
+	return Capabilities{List: list, ListVersions: versions, GetMany: bulk, Close: closer, Set: set, Delete: del}
 }
 
 // GetMany reads names through p's [BulkGetter] when it has that ability,

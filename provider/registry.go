@@ -2,12 +2,7 @@ package provider
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/url"
-	"sort"
-	"strings"
-	"sync"
 )
 
 // URLOpener opens a provider from a URI whose scheme it was registered for.
@@ -26,135 +21,56 @@ func (f URLOpenerFunc) OpenProviderURL(ctx context.Context, u *url.URL) (SecretP
 	return f(ctx, u)
 }
 
-var registry = struct {
-	sync.RWMutex
-	openers map[string]URLOpener
-}{openers: map[string]URLOpener{}}
+// defaultMux is the mux backend packages register into from init.
+var defaultMux = new(URLMux)
 
-// Register makes opener responsible for URIs with the given scheme. Backend
-// packages call it from init, so importing a backend (even as `_`) is what
-// enables its scheme. Scheme is matched case-insensitively.
-//
-// Register panics if scheme is empty or already registered, or opener is
-// nil: these are programming errors, and silently replacing a backend could
-// send secrets to the wrong place.
+// DefaultURLMux returns the URLMux that [Register], [Open] and
+// [GetSecretByURI] use, and that importing a backend package (even as `_`)
+// registers its scheme with.
+func DefaultURLMux() *URLMux { return defaultMux }
+
+// Register makes opener responsible for URIs with the given scheme in the
+// [DefaultURLMux]. Backend packages call it from init, so importing a
+// backend (even as `_`) is what enables its scheme. It panics as
+// [URLMux.RegisterProvider] does.
 func Register(scheme string, opener URLOpener) {
-	scheme = strings.ToLower(scheme)
-	if scheme == "" || opener == nil {
-		panic("provider: Register needs a scheme and an opener")
-	}
-	registry.Lock()
-	defer registry.Unlock()
-	if _, dup := registry.openers[scheme]; dup {
-		panic(fmt.Sprintf("provider: scheme %q registered twice", scheme))
-	}
-	registry.openers[scheme] = opener
+	defaultMux.RegisterProvider(scheme, opener)
 }
 
-// Schemes returns the registered schemes, sorted.
-func Schemes() []string {
-	registry.RLock()
-	defer registry.RUnlock()
-	out := make([]string, 0, len(registry.openers))
-	for s := range registry.openers {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
-}
+// Schemes returns the schemes registered with the [DefaultURLMux], sorted.
+func Schemes() []string { return defaultMux.Schemes() }
 
-// Open returns the provider the URI names, such as "env://?prefix=APP_",
-// "file:///etc/app/secrets.yaml" or "file:///run/secrets/app/". A fragment,
-// which names a single secret, is not allowed here; use [ParseSecretURI] or
-// [GetSecretByURI] for those.
-//
-// A malformed URI, a fragment, or an unregistered scheme yields an *Error
-// with Op "open" and Kind [ErrInvalidArgument].
+// Open returns the provider a provider URI names, through the
+// [DefaultURLMux]; see [URLMux.OpenProvider] for the grammar, including
+// chains ("chain:env:// file:///etc/app/secrets.yaml").
 func Open(ctx context.Context, uri string) (SecretProvider, error) {
-	u, err := parseProviderURI(uri)
-	if err != nil {
-		return nil, err
-	}
-	if u.Fragment != "" {
-		return nil, openError(uri, errors.New("the URI names a single secret (#fragment); use GetSecretByURI"))
-	}
-	registry.RLock()
-	opener := registry.openers[u.Scheme]
-	registry.RUnlock()
-	if opener == nil {
-		return nil, openError(uri, fmt.Errorf("no provider registered for scheme %q (registered: %s)",
-			u.Scheme, strings.Join(Schemes(), ", ")))
-	}
-	return opener.OpenProviderURL(ctx, u)
+	return defaultMux.OpenProvider(ctx, uri)
 }
 
-// ParseSecretURI splits a URI naming one secret, such as
+// ParseSecretURI splits a URI naming one secret by its #fragment, such as
 // "file:///etc/app/secrets.yaml#db-password", into the provider URI (without
-// the fragment) and the secret name. It returns an *Error with Kind
-// [ErrInvalidArgument] if the URI is malformed or has no fragment.
+// the fragment) and the secret name. It is purely syntactic, so it knows
+// only the fragment form; [URLMux.ParseSecretURI] also resolves the
+// shorthand forms (a trailing path segment, env://NAME) and a pinned
+// ?version=. It returns an *Error with Kind [ErrInvalidArgument] if the URI
+// is malformed or has no fragment.
 func ParseSecretURI(uri string) (providerURI, name string, err error) {
 	u, err := parseProviderURI(uri)
 	if err != nil {
 		return "", "", err
 	}
 	if u.Fragment == "" {
-		return "", "", openError(uri, errors.New("the URI has no #secret-name fragment"))
+		return "", "", openError(uri, errNoFragment)
 	}
 	name = u.Fragment
 	u.Fragment, u.RawFragment = "", ""
 	return u.String(), name, nil
 }
 
-// GetSecretByURI opens the provider a secret URI names, reads the latest
-// version of the secret in its fragment and closes the provider. It is meant
-// for one-shot use such as command-line tools; long-running programs should
-// [Open] once and reuse the provider.
+// GetSecretByURI reads the secret a secret URI names (see
+// [URLMux.ParseSecretURI]) through the [DefaultURLMux], and closes the
+// provider. It is meant for one-shot use such as command-line tools;
+// long-running programs should [Open] once and reuse the provider.
 func GetSecretByURI(ctx context.Context, uri string) (Secret, error) {
-	providerURI, name, err := ParseSecretURI(uri)
-	if err != nil {
-		return Secret{}, err
-	}
-	p, err := Open(ctx, providerURI)
-	if err != nil {
-		return Secret{}, err
-	}
-	s, getErr := p.GetSecret(ctx, name, "")
-	closeErr := Close(p)
-	if getErr != nil {
-		return Secret{}, getErr
-	}
-	return s, closeErr
-}
-
-func parseProviderURI(uri string) (*url.URL, error) {
-	u, err := url.Parse(uri)
-	if err != nil {
-		// url.Error repeats the URI; a URI can hold credentials in its
-		// query, so report only the parser's reason.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, openError("", fmt.Errorf("malformed URI: %w", err))
-	}
-	if u.Scheme == "" {
-		return nil, openError(uri, errors.New("the URI has no scheme"))
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	return u, nil
-}
-
-func openError(uri string, err error) error {
-	return &Error{Provider: "provider", Op: "open", Name: redactURI(uri), Kind: ErrInvalidArgument, Err: err}
-}
-
-// redactURI keeps only the scheme, host and path of uri for error messages:
-// query values may be credentials.
-func redactURI(uri string) string {
-	u, err := url.Parse(uri)
-	if err != nil || uri == "" {
-		return ""
-	}
-	u.RawQuery, u.User = "", nil
-	return u.String()
+	return defaultMux.GetSecret(ctx, uri)
 }

@@ -32,7 +32,7 @@ const Name = "env"
 const Scheme = "env"
 
 func init() {
-	provider.Register(Scheme, provider.URLOpenerFunc(openURL))
+	provider.Register(Scheme, &URLOpener{})
 }
 
 // Options configures [New]. The zero value (or nil) means no prefix and
@@ -63,14 +63,23 @@ func New(opts *Options) *Provider {
 	return &Provider{prefix: opts.Prefix, exact: opts.Exact}
 }
 
-func openURL(_ context.Context, u *url.URL) (provider.SecretProvider, error) {
+// URLOpener opens env URIs (see the package documentation). Its zero value
+// is what importing the package registers with provider.DefaultURLMux.
+type URLOpener struct {
+	// Options are the defaults; a URI's prefix= and exact= override them.
+	Options Options
+}
+
+// OpenProviderURL implements provider.URLOpener. Errors are
+// *provider.Error with Op "open" and Kind ErrInvalidArgument.
+func (o *URLOpener) OpenProviderURL(_ context.Context, u *url.URL) (provider.SecretProvider, error) {
 	fail := func(format string, args ...any) error {
 		return provider.NewError(Name, "open", "", provider.ErrInvalidArgument, fmt.Errorf(format, args...))
 	}
 	if u.Host != "" || (u.Path != "" && u.Path != "/") || u.Opaque != "" {
 		return nil, fail("env URIs take no host or path, only ?prefix= and ?exact=")
 	}
-	var opts Options
+	opts := o.Options
 	for key, values := range u.Query() {
 		if len(values) != 1 {
 			return nil, fail("query parameter %q given %d times", key, len(values))

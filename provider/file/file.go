@@ -88,7 +88,7 @@ const maxNameBytes = 1024
 const racyWindow = 2 * time.Second
 
 func init() {
-	provider.Register(Scheme, provider.URLOpenerFunc(openURL))
+	provider.Register(Scheme, &URLOpener{})
 }
 
 // Options configures [New]. The zero value (or nil) means defaults.
@@ -196,7 +196,18 @@ func chooseFormat(path string, f Format, isDir bool) (Format, error) {
 	return f, nil
 }
 
-func openURL(_ context.Context, u *url.URL) (provider.SecretProvider, error) {
+// URLOpener opens file URIs (see the package documentation). Its zero
+// value is what importing the package registers with
+// provider.DefaultURLMux.
+type URLOpener struct {
+	// Options are the defaults; a URI's format=, separator= and maxbytes=
+	// override them.
+	Options Options
+}
+
+// OpenProviderURL implements provider.URLOpener. Errors are those of [New],
+// and *provider.Error with Kind ErrInvalidArgument for a malformed URI.
+func (o *URLOpener) OpenProviderURL(_ context.Context, u *url.URL) (provider.SecretProvider, error) {
 	fail := func(format string, args ...any) error {
 		return provider.NewError(Name, "open", "", provider.ErrInvalidArgument, fmt.Errorf(format, args...))
 	}
@@ -210,7 +221,7 @@ func openURL(_ context.Context, u *url.URL) (provider.SecretProvider, error) {
 	if path == "" {
 		return nil, fail("the URI has no path")
 	}
-	var opts Options
+	opts := o.Options
 	for key, values := range u.Query() {
 		if len(values) != 1 {
 			return nil, fail("query parameter %q given %d times", key, len(values))
