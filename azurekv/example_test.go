@@ -112,3 +112,74 @@ func ExampleProvider_Set() {
 	// 2 versions
 	// true
 }
+
+// A configured URLOpener in a private URLMux: the program parses the same
+// URIs as everywhere else, while the opener supplies the transport (here
+// the emulator's; in production, a proxy or retry policy) that a URI cannot
+// carry.
+func ExampleURLOpener() {
+	e, err := emulatortest.New(&emulatortest.Options{ConfigYAML: `
+vaults:
+  - name: myvault
+    secrets: [{name: db-password, value: hunter2}]
+`})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer e.Close()
+	mux := new(provider.URLMux)
+	mux.RegisterProvider(azurekv.Scheme, &azurekv.URLOpener{
+		ClientOptions: azcore.ClientOptions{Transport: e.Client()},
+	})
+	ctx := context.Background()
+	sec, err := mux.GetSecret(ctx, "azurekv://myvault.vault.azure.net/db-password?identity=system")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(sec.Name, sec.Value.Reveal())
+	// Output: db-password hunter2
+}
+
+// Writing through the provider.Setter and provider.Deleter abilities, as
+// code that does not know which backend it holds does.
+func Example_setter() {
+	e, err := emulatortest.New(&emulatortest.Options{ConfigYAML: `vaults: [{name: myvault}]`})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer e.Close()
+	mux := new(provider.URLMux)
+	mux.RegisterProvider(azurekv.Scheme, &azurekv.URLOpener{ClientOptions: azcore.ClientOptions{Transport: e.Client()}})
+	ctx := context.Background()
+	p, err := mux.OpenProvider(ctx, "azurekv://myvault.vault.azure.net?identity=system")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	caps := provider.CapabilitiesOf(p)
+	fmt.Println("set:", caps.Set, "delete:", caps.Delete)
+	setter, ok := p.(provider.Setter)
+	if !ok {
+		fmt.Println("read-only provider")
+		return
+	}
+	sec, err := setter.SetSecret(ctx, "api-key", provider.NewValue("k3y"), &provider.SetOptions{ContentType: "text/plain"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(sec.Name, sec.ContentType, len(sec.Version))
+	if err := p.(provider.Deleter).DeleteSecret(ctx, "api-key"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = p.GetSecret(ctx, "api-key", "")
+	fmt.Println(errors.Is(err, provider.ErrNotFound))
+	// Output:
+	// set: true delete: true
+	// api-key text/plain 32
+	// true
+}

@@ -3,7 +3,11 @@ package azurekv_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/secretkit/secretkit/azurekv"
 	"github.com/secretkit/secretkit/provider"
@@ -71,4 +75,65 @@ func TestOpenURIIdentityFromEnvironment(t *testing.T) {
 	if _, err := provider.Open(ctx, "azurekv://myvault.vault.azure.net"); err != nil {
 		t.Errorf("Open with a GUID in AZURE_CLIENT_ID: %v", err)
 	}
+}
+
+// A configured URLOpener's credential and transport reach the vault: the
+// reader identity may not get, the system one may, through the same URI.
+func TestURLOpenerConfigured(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	admin := f.admin(t, "myvault")
+	value := "configured-opener"
+	if _, err := admin.SetSecret(ctx, "opener-test", azsecrets.SetSecretParameters{Value: &value}, nil); err != nil {
+		t.Fatal(err)
+	}
+	network := azcore.ClientOptions{Transport: f.e.Client()}
+	const uri = "azurekv://myvault.vault.azure.net/opener-test"
+	for _, tc := range []struct {
+		name string
+		cred azcore.TokenCredential
+		kind error
+	}{
+		{"system", f.systemCred, nil},
+		{"reader", f.readerCred, provider.ErrPermissionDenied},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mux := new(provider.URLMux)
+			mux.RegisterProvider(azurekv.Scheme, &azurekv.URLOpener{Credential: tc.cred, ClientOptions: network})
+			sec, err := mux.GetSecret(ctx, uri)
+			if tc.kind != nil {
+				if !errors.Is(err, tc.kind) {
+					t.Fatalf("err = %v; want %v", err, tc.kind)
+				}
+				return
+			}
+			if err != nil || sec.Value.Reveal() != value {
+				t.Fatalf("GetSecret = %v, %v", sec.Value, err)
+			}
+		})
+	}
+	t.Run("identity= with a credential is refused", func(t *testing.T) {
+		mux := new(provider.URLMux)
+		mux.RegisterProvider(azurekv.Scheme, &azurekv.URLOpener{Credential: f.systemCred, ClientOptions: network})
+		_, err := mux.GetSecret(ctx, uri+"?identity=system")
+		if !errors.Is(err, provider.ErrInvalidArgument) || !strings.Contains(err.Error(), "configured credential") {
+			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("pinned version through the URI", func(t *testing.T) {
+		mux := new(provider.URLMux)
+		mux.RegisterProvider(azurekv.Scheme, &azurekv.URLOpener{ClientOptions: network})
+		latest, err := mux.GetSecret(ctx, uri+"?identity=system")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pinned, err := mux.GetSecret(ctx, uri+"?identity=system&version="+latest.Version)
+		if err != nil || pinned.Version != latest.Version {
+			t.Fatalf("pinned = %q, %v; want %q", pinned.Version, err, latest.Version)
+		}
+		_, err = mux.GetSecret(ctx, uri+"?identity=system&version="+strings.Repeat("0", 32))
+		if !errors.Is(err, provider.ErrNotFound) || errors.Is(err, provider.ErrInvalidArgument) {
+			t.Errorf("missing version: err = %v; want only ErrNotFound", err)
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/secretkit/secretkit/provider"
@@ -137,4 +138,73 @@ func ExampleGetMany() {
 func ExampleCapabilitiesOf() {
 	fmt.Printf("%+v\n", provider.CapabilitiesOf(env.New(nil)))
 	// Output: {List:true ListVersions:false GetMany:true Close:false Set:false Delete:false}
+}
+
+// A private URLMux with a configured opener: the env opener's default
+// prefix applies to every env URI this mux opens.
+func ExampleURLMux() {
+	os.Setenv("MYAPP_DB_PASSWORD", "s3cr3t")
+	defer os.Unsetenv("MYAPP_DB_PASSWORD")
+	mux := new(provider.URLMux)
+	mux.RegisterProvider(env.Scheme, &env.URLOpener{Options: env.Options{Prefix: "MYAPP_"}})
+
+	s, err := mux.GetSecret(context.Background(), "env://db-password")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(s.Name, s.Value.Reveal())
+	// Output: db-password s3cr3t
+}
+
+// The one secret-URI grammar: a #fragment, a trailing path segment, the
+// host of an env URI, and ?version= to pin a version.
+func ExampleURLMux_ParseSecretURI() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	os.WriteFile(filepath.Join(dir, "db-password"), []byte("x"), 0o600)
+	ctx := context.Background()
+	mux := provider.DefaultURLMux()
+	for _, uri := range []string{
+		"env://DB_PASSWORD",
+		"env://db-password?prefix=APP_&version=3",
+		"file://" + filepath.ToSlash(dir) + "/db-password",
+	} {
+		s, err := mux.ParseSecretURI(ctx, uri)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("provider=%q name=%q version=%q\n", strings.TrimPrefix(s.Provider, "file://"+filepath.ToSlash(dir)), s.Name, s.Version)
+	}
+	// Output:
+	// provider="env:" name="DB_PASSWORD" version=""
+	// provider="env:?prefix=APP_" name="db-password" version="3"
+	// provider="/" name="db-password" version=""
+}
+
+// A chain URI lists provider URIs separated by white space: environment
+// variables override a mounted secrets file.
+func ExampleOpen_chain() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "secrets.yaml")
+	os.WriteFile(path, []byte("db-password: from-file\napi-key: from-file\n"), 0o600)
+	os.Setenv("OVERRIDE_API_KEY", "from-env")
+	defer os.Unsetenv("OVERRIDE_API_KEY")
+	ctx := context.Background()
+
+	p, err := provider.Open(ctx, "chain:env://?prefix=OVERRIDE_ file://"+filepath.ToSlash(path))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer provider.Close(p)
+	for _, name := range []string{"api-key", "db-password"} {
+		s, err := p.GetSecret(ctx, name, "")
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(name, "=", s.Value.Reveal())
+	}
+	// Output:
+	// api-key = from-env
+	// db-password = from-file
 }
