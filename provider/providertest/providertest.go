@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"strings"
 	"sync"
@@ -197,11 +198,56 @@ func get(ctx context.Context, t *testing.T, p provider.SecretProvider, name, ver
 	return sec
 }
 
-// wantKind checks err is kind and a *provider.Error naming the secret.
+// Kinds are the outcomes an error may have: the four provider kinds, and
+// the context's own errors for a call whose context ended.
+var Kinds = []error{
+	provider.ErrNotFound, provider.ErrPermissionDenied, provider.ErrInvalidArgument, provider.ErrUnavailable,
+	context.Canceled, context.DeadlineExceeded,
+}
+
+// CheckOneKind returns nil if err matches exactly one of [Kinds] with
+// errors.Is, and otherwise an error saying which kinds it matches. The
+// provider package promises one kind per error, so a caller branching on
+// errors.Is never takes two branches; wrapping a second kind (joining the
+// errors of several backends, say) breaks that promise.
+func CheckOneKind(err error) error {
+	if err == nil {
+		return errors.New("got no error")
+	}
+	var matched []string
+	for _, kind := range Kinds {
+		if errors.Is(err, kind) {
+			matched = append(matched, fmt.Sprintf("%q", kind))
+		}
+	}
+	if len(matched) != 1 {
+		return fmt.Errorf("error %q matches %d kinds [%s]; want exactly one", err, len(matched), strings.Join(matched, ", "))
+	}
+	return nil
+}
+
+// wantOneKind fails the test unless err has exactly one kind, and it is
+// kind.
+func wantOneKind(t *testing.T, err, kind error, what string) {
+	t.Helper()
+	if !errors.Is(err, kind) {
+		t.Errorf("%s: err = %v; want errors.Is(err, %v)", what, err, kind)
+		return
+	}
+	if e := CheckOneKind(err); e != nil {
+		t.Errorf("%s: %v", what, e)
+	}
+}
+
+// wantKind checks err is kind, and only kind, and a *provider.Error naming
+// the secret.
 func wantKind(t *testing.T, err, kind error, name string) {
 	t.Helper()
 	if !errors.Is(err, kind) {
 		t.Fatalf("error = %v; want errors.Is(err, %v)", err, kind)
+	}
+	if e := CheckOneKind(err); e != nil {
+		t.Fatal(e)
 	}
 	var perr *provider.Error
 	if !errors.As(err, &perr) {
@@ -390,19 +436,39 @@ func testCancelled(ctx context.Context, t *testing.T, s *suite) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("GetSecret with a cancelled context: err = %v; want context.Canceled", err)
 	}
+	wantOneKind(t, err, context.Canceled, "GetSecret with a cancelled context")
 	if d := time.Since(start); d > promptly {
 		t.Errorf("GetSecret took %v after cancellation", d)
 	}
 	if l, ok := p.(provider.Lister); ok && s.rules.Capabilities.List {
-		for _, err := range l.ListSecrets(cctx) {
-			if !errors.Is(err, context.Canceled) {
-				t.Errorf("ListSecrets with a cancelled context yielded err = %v; want context.Canceled", err)
-			}
-			break
-		}
+		wantOnlyError(t, l.ListSecrets(cctx), context.Canceled, "ListSecrets with a cancelled context")
 	}
-	if _, err := provider.GetMany(cctx, p, []string{name}); !errors.Is(err, context.Canceled) {
-		t.Errorf("GetMany with a cancelled context: err = %v; want context.Canceled", err)
+	if vl, ok := p.(provider.VersionLister); ok && s.rules.Capabilities.ListVersions {
+		wantOnlyError(t, vl.ListSecretVersions(cctx, name), context.Canceled, "ListSecretVersions with a cancelled context")
+	}
+	_, err = provider.GetMany(cctx, p, []string{name})
+	wantOneKind(t, err, context.Canceled, "GetMany with a cancelled context")
+}
+
+// wantOnlyError checks that seq yields exactly one item, a zero Metadata
+// with an error of kind (and only that kind), and stops. An iterator that
+// yields nothing fails: silence is not an error report.
+func wantOnlyError(t *testing.T, seq iter.Seq2[provider.Metadata, error], kind error, what string) {
+	t.Helper()
+	n := 0
+	for m, err := range seq {
+		n++
+		if n > 1 {
+			t.Errorf("%s: yielded more than one item after its error", what)
+			return
+		}
+		if m.Name != "" || m.Version != "" {
+			t.Errorf("%s: the error came with metadata %q/%q; want a zero Metadata", what, m.Name, m.Version)
+		}
+		wantOneKind(t, err, kind, what)
+	}
+	if n == 0 {
+		t.Errorf("%s: yielded nothing; want one %v error", what, kind)
 	}
 }
 
@@ -416,6 +482,7 @@ func testDeadline(ctx context.Context, t *testing.T, s *suite) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("GetSecret past its deadline: err = %v; want context.DeadlineExceeded", err)
 	}
+	wantOneKind(t, err, context.DeadlineExceeded, "GetSecret past its deadline")
 	if d := time.Since(start); d > promptly {
 		t.Errorf("GetSecret took %v past its deadline", d)
 	}
@@ -442,6 +509,8 @@ func testConcurrent(ctx context.Context, t *testing.T, s *suite) {
 			}
 			if _, err := p.GetSecret(ctx, missing, ""); !errors.Is(err, provider.ErrNotFound) {
 				errs <- fmt.Errorf("GetSecret(missing) err = %v; want ErrNotFound", err)
+			} else if err := CheckOneKind(err); err != nil {
+				errs <- fmt.Errorf("GetSecret(missing): %v", err)
 			}
 		})
 	}
@@ -461,7 +530,9 @@ func testList(ctx context.Context, t *testing.T, s *suite) {
 		want[s.seed(ctx, t, fmt.Sprintf("list%d", i), "listed-value")] = true
 	}
 	p := s.provider(ctx, t)
+	yielded := 0
 	for m, err := range p.(provider.Lister).ListSecrets(ctx) {
+		yielded++
 		if err != nil {
 			t.Fatalf("ListSecrets: %v", err)
 		}
@@ -469,6 +540,9 @@ func testList(ctx context.Context, t *testing.T, s *suite) {
 			t.Errorf("ListSecrets yielded metadata without a name: %+v", m)
 		}
 		delete(want, m.Name)
+	}
+	if yielded == 0 {
+		t.Fatalf("ListSecrets yielded nothing; want at least the %d seeded names", len(want))
 	}
 	if len(want) > 0 {
 		t.Errorf("ListSecrets did not yield seeded names %v", keys(want))
@@ -505,12 +579,7 @@ func testListVersions(ctx context.Context, t *testing.T, s *suite) {
 		t.Errorf("listed versions do not read back as both values")
 	}
 	missing := s.rules.NewName("versionsmissing")
-	for _, err := range p.(provider.VersionLister).ListSecretVersions(ctx, missing) {
-		if !errors.Is(err, provider.ErrNotFound) {
-			t.Errorf("ListSecretVersions(missing) err = %v; want ErrNotFound", err)
-		}
-		break
-	}
+	wantOnlyError(t, p.(provider.VersionLister).ListSecretVersions(ctx, missing), provider.ErrNotFound, "ListSecretVersions(missing)")
 }
 
 func checkPartial(ctx context.Context, t *testing.T, s *suite, get func([]string) ([]provider.Result, error)) {
@@ -541,11 +610,9 @@ func checkPartial(ctx context.Context, t *testing.T, s *suite, get func([]string
 			t.Errorf("result for %q has the wrong value", names[i])
 		}
 	}
-	if !errors.Is(results[1].Err, provider.ErrNotFound) {
-		t.Errorf("result for missing name: err = %v; want ErrNotFound", results[1].Err)
-	}
-	if len(names) > 3 && !errors.Is(results[3].Err, provider.ErrInvalidArgument) {
-		t.Errorf("result for invalid name: err = %v; want ErrInvalidArgument", results[3].Err)
+	wantOneKind(t, results[1].Err, provider.ErrNotFound, "result for missing name")
+	if len(names) > 3 {
+		wantOneKind(t, results[3].Err, provider.ErrInvalidArgument, "result for invalid name")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"iter"
 	"os"
@@ -44,6 +45,11 @@ type memProvider struct {
 func (p *memProvider) fail(op, name string, kind error, format string, args ...any) error {
 	if p.mutation == "untyped-error" && kind == provider.ErrNotFound {
 		return provider.ErrNotFound
+	}
+	if p.mutation == "two-kinds" && kind == provider.ErrNotFound {
+		// As a chain that joined its providers' misses did.
+		return provider.NewError("mem", op, name, kind, errors.Join(
+			provider.NewError("other", op, name, provider.ErrInvalidArgument, nil), fmt.Errorf(format, args...)))
 	}
 	return provider.NewError("mem", op, name, kind, fmt.Errorf(format, args...))
 }
@@ -94,7 +100,9 @@ func (p *memProvider) GetSecret(ctx context.Context, name, version string) (prov
 func (p *memProvider) ListSecrets(ctx context.Context) iter.Seq2[provider.Metadata, error] {
 	return func(yield func(provider.Metadata, error) bool) {
 		if err := ctx.Err(); err != nil {
-			yield(provider.Metadata{}, provider.NewError("mem", "list", "", nil, err))
+			if p.mutation != "list-silent-on-cancel" {
+				yield(provider.Metadata{}, provider.NewError("mem", "list", "", nil, err))
+			}
 			return
 		}
 		p.v.mu.Lock()
@@ -105,6 +113,9 @@ func (p *memProvider) ListSecrets(ctx context.Context) iter.Seq2[provider.Metada
 			}
 		}
 		p.v.mu.Unlock()
+		if p.mutation == "list-nothing" {
+			return
+		}
 		for _, m := range all {
 			if !yield(m, nil) {
 				return
@@ -115,11 +126,20 @@ func (p *memProvider) ListSecrets(ctx context.Context) iter.Seq2[provider.Metada
 
 func (p *memProvider) ListSecretVersions(ctx context.Context, name string) iter.Seq2[provider.Metadata, error] {
 	return func(yield func(provider.Metadata, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(provider.Metadata{}, provider.NewError("mem", "list versions", name, nil, err))
+			return
+		}
+		if p.mutation == "list-nothing" {
+			return
+		}
 		p.v.mu.Lock()
 		vs := append([]storedVersion(nil), p.v.versions[name]...)
 		p.v.mu.Unlock()
 		if len(vs) == 0 {
-			yield(provider.Metadata{}, p.fail("list versions", name, provider.ErrNotFound, "no such secret"))
+			if p.mutation != "versions-silent-when-missing" {
+				yield(provider.Metadata{}, p.fail("list versions", name, provider.ErrNotFound, "no such secret"))
+			}
 			return
 		}
 		for _, v := range vs {
@@ -228,6 +248,12 @@ func TestSuiteCatchesBrokenProviders(t *testing.T) {
 		"wrong-caps":    "Capabilities",
 		"batch-fails":   "BulkPartialResults",
 		"allow-denied":  "PermissionDenied",
+		"two-kinds":     "GetMissing",
+		"list-nothing":  "ListIsSuperset",
+		// An iterator that yields nothing must not pass for one that
+		// reports its error.
+		"list-silent-on-cancel":        "CancelledContext",
+		"versions-silent-when-missing": "ListVersions",
 	} {
 		t.Run(mutation, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestMutant$", "-test.v")
@@ -247,5 +273,30 @@ func TestCaseNames(t *testing.T) {
 	names := providertest.CaseNames()
 	if len(names) < 20 || names[0] != "Capabilities" {
 		t.Errorf("CaseNames() = %v", names)
+	}
+}
+
+func TestCheckOneKind(t *testing.T) {
+	notFound := provider.NewError("p", "get", "n", provider.ErrNotFound, nil)
+	for _, tc := range []struct {
+		err  error
+		want string // empty: no complaint
+	}{
+		{notFound, ""},
+		{fmt.Errorf("wrapped: %w", notFound), ""},
+		{provider.NewError("p", "get", "n", nil, context.Canceled), ""},
+		{nil, "got no error"},
+		{errors.New("plain"), "matches 0 kinds"},
+		{provider.NewError("chain", "get", "n", provider.ErrNotFound,
+			errors.Join(provider.NewError("a", "get", "n", provider.ErrInvalidArgument, nil))), "matches 2 kinds"},
+		{provider.NewError("p", "get", "n", provider.ErrUnavailable, context.DeadlineExceeded), "matches 2 kinds"},
+	} {
+		err := providertest.CheckOneKind(tc.err)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("CheckOneKind(%v) = %v; want nil", tc.err, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("CheckOneKind(%v) = %v; want it to say %q", tc.err, err, tc.want)
+		}
 	}
 }
