@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -11,8 +9,9 @@ import (
 
 	"github.com/secretkit/secretkit/azurekv"
 	"github.com/secretkit/secretkit/emulator/emulatortest"
-	"github.com/secretkit/secretkit/mi"
 	"github.com/secretkit/secretkit/provider"
+	"github.com/secretkit/secretkit/provider/env"
+	"github.com/secretkit/secretkit/provider/file"
 )
 
 // kvConfig has one vault: "app" (system-assigned) may do everything,
@@ -31,42 +30,23 @@ vaults:
       - {name: db-password, value: hunter2, contentType: text/plain, tags: {env: dev}, enabled: true}
 `
 
-// emulatorOpener opens URIs as run does, except that azurekv URIs are
-// served over the emulator's transport, which a URI cannot carry. The real
-// azurekv opener still validates each URI (path, query, identity), so the
-// command's URI handling is tested against it; then an equivalent provider
-// is built with azurekv.New and the real managed-identity credential.
-func emulatorOpener(e *emulatortest.Emulator) opener {
-	return func(ctx context.Context, uri string) (provider.SecretProvider, error) {
-		p, err := provider.Open(ctx, uri)
-		if err != nil {
-			return nil, err
-		}
-		u, err := url.Parse(uri)
-		if err != nil || u.Scheme != azurekv.Scheme {
-			return p, err
-		}
-		if err := provider.Close(p); err != nil {
-			return nil, err
-		}
-		sel := mi.Selector{Kind: mi.System}
-		if id := u.Query().Get("identity"); id != "" {
-			if sel, err = mi.Parse(id); err != nil {
-				return nil, err
-			}
-		}
-		transport := azcore.ClientOptions{Transport: e.Client()}
-		cred, err := mi.NewCredential(sel, &mi.Options{ClientOptions: transport})
-		if err != nil {
-			return nil, err
-		}
-		return azurekv.New("https://"+u.Host+"/", cred, &azurekv.Options{ClientOptions: transport})
-	}
+// emulatorMux is the command's mux with one difference: its azurekv
+// opener is the real, exported azurekv.URLOpener configured with the
+// emulator's transport, which a URI cannot carry. Every URI, its ?identity=
+// included, goes through the same grammar and opener code as in production.
+func emulatorMux(e *emulatortest.Emulator) *provider.URLMux {
+	m := new(provider.URLMux)
+	m.RegisterProvider(env.Scheme, &env.URLOpener{})
+	m.RegisterProvider(file.Scheme, &file.URLOpener{})
+	m.RegisterProvider(azurekv.Scheme, &azurekv.URLOpener{
+		ClientOptions: azcore.ClientOptions{Transport: e.Client()},
+	})
+	return m
 }
 
 func TestAzureKV(t *testing.T) {
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: kvConfig})
-	c := cli{open: emulatorOpener(e)}
+	c := cli{mux: emulatorMux(e)}
 	kv := func(t *testing.T, stdin string, args ...string) result {
 		t.Helper()
 		return runWith(t, c, nil, stdin, args...)
@@ -188,6 +168,16 @@ func TestAzureKV(t *testing.T) {
 			t.Errorf("stdout = %q", r.stdout)
 		}
 		kv(t, "", "get", "--version", strings.Repeat("0", 32), secretURI).want(t, exitNotFound)
+		r = kv(t, "", "get", secretURI+"&version="+seededVersion)
+		r.want(t, exitOK)
+		if r.stdout != "hunter2\n" {
+			t.Errorf("?version= pinned: stdout = %q", r.stdout)
+		}
+		r = kv(t, "", "get", vault+"?identity=system&version="+seededVersion+"#db-password")
+		r.want(t, exitOK)
+		if r.stdout != "hunter2\n" {
+			t.Errorf("?version= with #name: stdout = %q", r.stdout)
+		}
 	})
 	t.Run("versions text", func(t *testing.T) {
 		r := kv(t, "", "versions", secretURI)

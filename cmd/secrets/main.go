@@ -8,10 +8,13 @@
 //	secrets delete   [flags] <secret-uri>     delete a secret (Key Vault)
 //
 // A provider URI is what provider.Open accepts (env://, file:///path,
-// azurekv://myvault.vault.azure.net?identity=system). A secret URI adds the
-// secret's name as a #fragment, or as a trailing path segment, or for env as
-// the host: env://DB_PASSWORD, file:///etc/app/secrets.yaml#db-password,
+// azurekv://myvault.vault.azure.net?identity=system, or a chain of them:
+// "chain:env:// file:///path"). A secret URI adds the secret's name as a
+// #fragment, or as a trailing path segment, or for env as the host, and may
+// pin ?version=: env://DB_PASSWORD, file:///etc/app/secrets.yaml#db-password,
 // file:///run/secrets/app/db-password, azurekv://myvault.vault.azure.net/db-password.
+// The grammar is package provider's (provider.URLMux), so the command and
+// the library read exactly the same URIs.
 //
 // get in text mode prints the plaintext value: asking for it is the point of
 // the command. Everything else — list, versions, set, delete, and get with

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/secretkit/secretkit/provider"
 )
 
 // TestMain removes the managed-identity variables that would make the SDK
@@ -30,7 +28,7 @@ type result struct {
 	stdout, stderr string
 }
 
-// runWith runs the command in-process with c's opener, stdin as standard
+// runWith runs the command in-process with c's mux, stdin as standard
 // input and env as the only environment run may read.
 func runWith(t *testing.T, c cli, env map[string]string, stdin string, args ...string) result {
 	t.Helper()
@@ -40,10 +38,7 @@ func runWith(t *testing.T, c cli, env map[string]string, stdin string, args ...s
 	return result{code, out.String(), errOut.String()}
 }
 
-// productionOpener is the opener run uses.
-var productionOpener opener = provider.Open
-
-// runCLI runs the command as production does (run, provider.Open), with no
+// runCLI runs the command as production does (run, the default mux), with no
 // stdin and an empty environment for run's own settings.
 func runCLI(t *testing.T, args ...string) result {
 	t.Helper()

@@ -22,7 +22,7 @@ unless --reveal is given; a value that is not valid UTF-8 is then base64 with
 "valueEncoding": "base64".
 `,
 	flags: func(fs *flag.FlagSet, o *options) {
-		fs.StringVar(&o.version, "version", "", "read this version instead of the latest (providers without versions have none)")
+		fs.StringVar(&o.version, "version", "", "read this version instead of the latest, like the URI's ?version= (providers without versions have none)")
 		fs.BoolVar(&o.reveal, "reveal", false, "with --output json, include the value")
 		fs.BoolVar(&o.noNewline, "no-newline", false, "in text mode, do not add a newline after the value")
 	},
@@ -30,12 +30,12 @@ unless --reveal is given; a value that is not valid UTF-8 is then base64 with
 }
 
 func runGet(ctx context.Context, c cli, inv *invocation) (err error) {
-	p, name, err := c.openSecret(ctx, inv.uri)
+	p, ref, err := c.openSecret(ctx, inv.uri, inv.opts.version)
 	if err != nil {
 		return err
 	}
 	defer closeProvider(p, &err)
-	s, err := p.GetSecret(ctx, name, inv.opts.version)
+	s, err := p.GetSecret(ctx, ref.Name, ref.Version)
 	if err != nil {
 		return err
 	}
@@ -100,11 +100,15 @@ version, with an empty version id. Values are never printed.
 }
 
 func runVersions(ctx context.Context, c cli, inv *invocation) (err error) {
-	p, name, err := c.openSecret(ctx, inv.uri)
+	p, ref, err := c.openSecret(ctx, inv.uri, "")
 	if err != nil {
 		return err
 	}
 	defer closeProvider(p, &err)
+	if ref.Version != "" {
+		return usagef("versions lists every version; drop ?version= from the URI")
+	}
+	name := ref.Name
 	var all []provider.Metadata
 	if lister, ok := p.(provider.VersionLister); ok && provider.CapabilitiesOf(p).ListVersions {
 		for md, err := range lister.ListSecretVersions(ctx, name) {

@@ -93,7 +93,7 @@ func TestGetEnv(t *testing.T) {
 		runCLI(t, "get", "--version", "1", "env://DB_PASSWORD").want(t, exitNotFound)
 	})
 	t.Run("output from the environment", func(t *testing.T) {
-		r := runWith(t, cli{open: productionOpener}, map[string]string{outputEnv: "json"}, "", "get", "env://DB_PASSWORD")
+		r := runWith(t, cli{}, map[string]string{outputEnv: "json"}, "", "get", "env://DB_PASSWORD")
 		r.want(t, exitOK)
 		var got secretJSON
 		r.decode(t, &got)
@@ -319,7 +319,7 @@ func TestWritesNeedAWritableProvider(t *testing.T) {
 		{"delete", "-o", "json", fileURI(yamlPath) + "#db.password"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			r := runWith(t, cli{open: productionOpener}, nil, "new-value", args...)
+			r := runWith(t, cli{}, nil, "new-value", args...)
 			r.want(t, exitUsage)
 			if !strings.Contains(r.stderr, "read-only") || strings.Contains(r.stderr, "new-value") {
 				t.Errorf("stderr = %q, want it to say read-only and not show the value", r.stderr)
@@ -328,5 +328,46 @@ func TestWritesNeedAWritableProvider(t *testing.T) {
 	}
 	if got := os.Getenv("DB_PASSWORD"); got != "hunter2" {
 		t.Errorf("DB_PASSWORD changed to %q", got)
+	}
+}
+
+// The command parses the grammar package provider owns: ?version= pins a
+// version, a chain URI lists providers, and --version must agree with the
+// URI.
+func TestOneGrammar(t *testing.T) {
+	t.Setenv("DB_PASSWORD", "hunter2")
+	yamlPath := writeFile(t, t.TempDir(), "x.yaml", secretsYAML)
+	chain := "chain:env://?prefix=NOT_THERE_ " + fileURI(yamlPath)
+
+	r := runCLI(t, "get", chain+"#db.password")
+	r.want(t, exitOK)
+	if r.stdout != "s3cret-yaml\n" {
+		t.Errorf("chain get = %q", r.stdout)
+	}
+	r = runCLI(t, "list", "-o", "json", chain)
+	r.want(t, exitOK)
+	var listed []secretJSON
+	r.decode(t, &listed)
+	if len(listed) != 2 || listed[0].Name != "api-key" || listed[1].Name != "db.password" {
+		t.Errorf("chain list = %s", r.stdout)
+	}
+	r = runCLI(t, "get", chain+"#absent")
+	r.want(t, exitNotFound)
+	if !strings.Contains(r.stderr, "chain") {
+		t.Errorf("stderr = %q", r.stderr)
+	}
+	runCLI(t, "get", "env://DB_PASSWORD?version=1").want(t, exitNotFound)
+	runCLI(t, "get", "--version", "1", "env://DB_PASSWORD?version=1").want(t, exitNotFound)
+	r = runCLI(t, "get", "--version", "2", "env://DB_PASSWORD?version=1")
+	r.want(t, exitUsage)
+	if !strings.Contains(r.stderr, `--version "2" and the URI's version "1" differ`) {
+		t.Errorf("stderr = %q", r.stderr)
+	}
+	for _, cmd := range []string{"versions", "set", "delete"} {
+		r := runCLI(t, cmd, "env://DB_PASSWORD?version=1")
+		r.want(t, exitUsage)
+		if !strings.Contains(r.stderr, "drop ?version=") {
+			t.Errorf("%s: stderr = %q", cmd, r.stderr)
+		}
 	}
 }

@@ -43,17 +43,21 @@ const exitStatusHelp = `Exit status:
   4  permission denied
 `
 
-const uriHelp = `A secret URI names the provider and the secret, by a #fragment, a trailing
-path segment, or for env the host:
+const uriHelp = `A secret URI is a provider URI plus the secret's name: a #fragment (always
+works), else the last path segment, else for env the host. ?version= pins a
+version. The grammar is package provider's (provider.URLMux):
   env://DB_PASSWORD                      environment variable DB_PASSWORD
   env://db-password?prefix=APP_          environment variable APP_DB_PASSWORD
   file:///etc/app/secrets.yaml#db.password
   file:///run/secrets/app/db-password    one file per secret (a directory)
   azurekv://myvault.vault.azure.net/db-password?identity=system
+  azurekv://myvault.vault.azure.net/db-password?version=<32 hex digits>
   azurekv://127.0.0.1:8443/db-password?disableChallengeResourceVerification=true
                                          the local emulator's default vault
+  chain:env://?prefix=APP_ file:///etc/app/secrets.yaml#db-password
+                                         the first of several providers that has it
 A URI that already names a whole provider (a secrets file, a directory, a
-vault) needs the #fragment.
+vault, a chain) needs the #fragment.
 `
 
 const environmentHelp = `Environment:
@@ -62,19 +66,22 @@ const environmentHelp = `Environment:
   SSL_CERT_FILE                     azurekv: extra CA certificates to trust (e.g. the emulator's)
 `
 
-// opener turns a provider URI into a provider; production uses
-// provider.Open, tests substitute one that injects an HTTP transport.
-type opener func(ctx context.Context, uri string) (provider.SecretProvider, error)
-
 // run is the whole command: it parses args, does the work and returns the
 // exit status. Output goes only to stdout and stderr, and the environment is
 // read only through getenv, so tests can run it in-process.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	return cli{open: provider.Open}.run(ctx, args, stdin, stdout, stderr, getenv)
+	return cli{}.run(ctx, args, stdin, stdout, stderr, getenv)
 }
 
+// cli is the command with what production takes from the process
+// replaceable, so tests run it in-process.
 type cli struct {
-	open opener
+	// mux opens every URI; nil means provider.DefaultURLMux. Tests
+	// register configured openers (an HTTP transport) in their own.
+	mux *provider.URLMux
+	// environ is the environment run resolves and passes on; nil means
+	// os.Environ.
+	environ func() []string
 }
 
 // command is one subcommand: its help, the flags it accepts and what it does.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -110,12 +109,12 @@ func TestMalformedEnvironmentDefaults(t *testing.T) {
 		timeoutEnv: timeoutEnv + `="soon": want a positive duration`,
 	} {
 		value := map[string]string{outputEnv: "yml", timeoutEnv: "soon"}[env]
-		r := runWith(t, cli{open: productionOpener}, map[string]string{env: value}, "", "get", "env://A")
+		r := runWith(t, cli{}, map[string]string{env: value}, "", "get", "env://A")
 		r.want(t, exitUsage)
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("%s=%s: stderr = %q, want %q", env, value, r.stderr, want)
 		}
-		runWith(t, cli{open: productionOpener}, map[string]string{env: value}, "", "get", "--help").want(t, exitOK)
+		runWith(t, cli{}, map[string]string{env: value}, "", "get", "--help").want(t, exitOK)
 	}
 }
 
@@ -195,7 +194,7 @@ func TestTimeout(t *testing.T) {
 	}
 
 	t.Run("from the environment", func(t *testing.T) {
-		r := runWith(t, cli{open: productionOpener}, map[string]string{timeoutEnv: "150ms"}, "", "get", uri)
+		r := runWith(t, cli{}, map[string]string{timeoutEnv: "150ms"}, "", "get", uri)
 		r.want(t, exitError)
 		if !strings.Contains(r.stderr, "timed out after 150ms") {
 			t.Errorf("stderr = %q", r.stderr)
@@ -217,35 +216,6 @@ func TestIsTerminal(t *testing.T) {
 	for name, r := range map[string]io.Reader{"null device": null, "regular file": regular, "buffer": strings.NewReader("x")} {
 		if isTerminal(r) {
 			t.Errorf("isTerminal(%s) = true", name)
-		}
-	}
-}
-
-func TestSplitTrailingName(t *testing.T) {
-	cases := []struct {
-		uri, providerURI, name string
-		ok                     bool
-	}{
-		{"env://DB_PASSWORD", "env:", "DB_PASSWORD", true},
-		{"env://db-password?prefix=APP_", "env:?prefix=APP_", "db-password", true},
-		{"file:///run/secrets/app/db-password", "file:///run/secrets/app/", "db-password", true},
-		{"file:///a%2Fb/c%20d", "file:///a%2Fb/", "c d", true},
-		{"file:app/db-password", "file:app/", "db-password", true},
-		{"file:db-password", "file:./", "db-password", true},
-		{"azurekv://v.vault.azure.net/db-password?identity=system", "azurekv://v.vault.azure.net?identity=system", "db-password", true},
-		{"file:///run/secrets/app/", "", "", false},
-		{"azurekv://v.vault.azure.net", "", "", false},
-		{"nosuch://host", "", "", false},
-	}
-	for _, tc := range cases {
-		u, err := url.Parse(tc.uri)
-		if err != nil {
-			t.Fatal(err)
-		}
-		providerURI, name, ok := splitTrailingName(u)
-		if providerURI != tc.providerURI || name != tc.name || ok != tc.ok {
-			t.Errorf("splitTrailingName(%s) = %q, %q, %v; want %q, %q, %v",
-				tc.uri, providerURI, name, ok, tc.providerURI, tc.name, tc.ok)
 		}
 	}
 }

@@ -7,25 +7,15 @@ import (
 	"io"
 	"os"
 
-	"github.com/secretkit/secretkit/azurekv"
 	"github.com/secretkit/secretkit/provider"
 )
-
-// secretSetter and secretDeleter are the write abilities. They are not part
-// of the provider contract, which is read-only; azurekv.Provider has them,
-// and set and delete refuse every provider that does not.
-type secretSetter interface {
-	Set(ctx context.Context, name string, value provider.Value, opts *azurekv.SetOptions) (provider.Secret, error)
-}
-
-type secretDeleter interface {
-	Delete(ctx context.Context, name string) error
-}
 
 // maxValueBytes bounds what set reads, so a wrong file or an endless pipe
 // fails fast instead of filling memory. Key Vault's own limit is 25 KiB.
 const maxValueBytes = 1 << 20
 
+// errReadOnly refuses a provider without the provider.Setter or
+// provider.Deleter ability (env, file), before any value is read.
 var errReadOnly = usagef("this provider is read-only; set and delete work with azurekv:// URIs")
 
 var setCommand = &command{
@@ -52,20 +42,24 @@ Prints the new version's metadata, never the value.
 }
 
 func runSet(ctx context.Context, c cli, inv *invocation) (err error) {
-	p, name, err := c.openSecret(ctx, inv.uri)
+	p, ref, err := c.openSecret(ctx, inv.uri, "")
 	if err != nil {
 		return err
 	}
 	defer closeProvider(p, &err)
-	setter, ok := p.(secretSetter)
-	if !ok {
+	if ref.Version != "" {
+		return usagef("set writes a new version; drop ?version= from the URI")
+	}
+	name := ref.Name
+	setter, ok := p.(provider.Setter)
+	if !ok || !provider.CapabilitiesOf(p).Set {
 		return errReadOnly
 	}
 	value, err := readValue(inv)
 	if err != nil {
 		return err
 	}
-	s, err := setter.Set(ctx, name, value, &azurekv.SetOptions{ContentType: inv.opts.contentType, Tags: inv.opts.tags})
+	s, err := setter.SetSecret(ctx, name, value, &provider.SetOptions{ContentType: inv.opts.contentType, Tags: inv.opts.tags})
 	if err != nil {
 		return err
 	}
@@ -138,16 +132,20 @@ period, and its name stays taken until then.
 }
 
 func runDelete(ctx context.Context, c cli, inv *invocation) (err error) {
-	p, name, err := c.openSecret(ctx, inv.uri)
+	p, ref, err := c.openSecret(ctx, inv.uri, "")
 	if err != nil {
 		return err
 	}
 	defer closeProvider(p, &err)
-	deleter, ok := p.(secretDeleter)
-	if !ok {
+	if ref.Version != "" {
+		return usagef("delete removes every version; drop ?version= from the URI")
+	}
+	name := ref.Name
+	deleter, ok := p.(provider.Deleter)
+	if !ok || !provider.CapabilitiesOf(p).Delete {
 		return errReadOnly
 	}
-	if err := deleter.Delete(ctx, name); err != nil {
+	if err := deleter.DeleteSecret(ctx, name); err != nil {
 		return err
 	}
 	if inv.opts.output == "json" {
