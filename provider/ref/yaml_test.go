@@ -54,7 +54,10 @@ func TestYAMLRoundTrip(t *testing.T) {
 		}
 	}
 	var got struct {
-		Server   struct{ Port int; Name string }
+		Server struct {
+			Port int
+			Name string
+		}
 		Defaults struct{ Host, Password string }
 		Primary  map[string]string
 		Replica  map[string]string
