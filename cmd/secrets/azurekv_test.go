@@ -290,3 +290,37 @@ func TestAzureKV(t *testing.T) {
 		kv(t, "", "delete", vault+"/no-such-secret?identity=system").want(t, exitNotFound)
 	})
 }
+
+// run and render read Key Vault references through the real azurekv
+// opener, one bulk read per vault, and map a denial to exit status 4.
+func TestReferencesAzureKV(t *testing.T) {
+	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: kvConfig})
+	const vault = "azurekv://myvault.vault.azure.net"
+	lister := "client:" + e.Identity(t, "lister").ClientID
+	c := cli{mux: emulatorMux(e), environ: func() []string {
+		return []string{"PATH=/usr/bin:/bin", "DB_PASSWORD=${secret:" + vault + "/db-password?identity=system}"}
+	}}
+	r := runWith(t, c, nil, "", "run", "--", "sh", "-c", `printf %s "$DB_PASSWORD"`)
+	r.want(t, exitOK)
+	if r.stdout != "hunter2" {
+		t.Errorf("run: stdout = %q", r.stdout)
+	}
+
+	path := writeFile(t, t.TempDir(), "app.yaml", "a: ${secret:"+vault+"/db-password?identity=system}\n"+
+		"b: ${secret:"+vault+"?identity=system#db-password}\n")
+	r = runWith(t, c, nil, "", "render", path)
+	r.want(t, exitOK)
+	if r.stdout != "a: hunter2\nb: hunter2\n" {
+		t.Errorf("render: stdout = %q", r.stdout)
+	}
+
+	denied := cli{mux: emulatorMux(e), environ: func() []string {
+		return []string{"PATH=/usr/bin:/bin", "DB_PASSWORD=${secret:" + vault + "/db-password?identity=" + lister + "}"}
+	}}
+	r = runWith(t, denied, nil, "", "run", "--", "true")
+	r.want(t, exitDenied)
+	if !strings.Contains(r.stderr, "environment: DB_PASSWORD: ${secret:"+vault+"/db-password?identity=...}:") ||
+		!strings.Contains(r.stderr, "403") || strings.Contains(r.stderr, "hunter2") {
+		t.Errorf("stderr = %q", r.stderr)
+	}
+}

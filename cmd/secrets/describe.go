@@ -13,6 +13,7 @@ import (
 
 	"github.com/secretkit/secretkit/azurekv"
 	"github.com/secretkit/secretkit/provider"
+	"github.com/secretkit/secretkit/provider/ref"
 )
 
 // describeError renders err as one line for stderr. A Key Vault error's own
@@ -22,6 +23,13 @@ import (
 // the missing permission). Error bodies never carry secret values, and token
 // responses that carry an error carry no token.
 func describeError(err error) string {
+	// A reference's location stays in front of its shortened cause.
+	var refErr *ref.Error
+	if errors.As(err, &refErr) {
+		short := *refErr
+		short.Err = errors.New(describeError(refErr.Err))
+		return oneLine(short.Error())
+	}
 	var pe *provider.Error
 	var re *azcore.ResponseError
 	if errors.As(err, &pe) && errors.As(err, &re) {

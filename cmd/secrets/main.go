@@ -6,6 +6,8 @@
 //	secrets versions [flags] <secret-uri>     list one secret's versions
 //	secrets set      [flags] <secret-uri>     write a new version (Key Vault)
 //	secrets delete   [flags] <secret-uri>     delete a secret (Key Vault)
+//	secrets run      [flags] -- <command>...  run a command with ${secret:URI} references in its environment expanded
+//	secrets render   [flags] <file>           print a YAML, JSON or dotenv file with its references expanded
 //
 // A provider URI is what provider.Open accepts (env://, file:///path,
 // azurekv://myvault.vault.azure.net?identity=system, or a chain of them:
@@ -21,6 +23,11 @@
 // --output json — prints metadata only; JSON carries a value only with
 // --reveal. Values are never written to stderr, never taken from the command
 // line unless --value is used, and never appear in error messages.
+//
+// run and render expand ${secret:URI} references with package
+// provider/ref; run passes values to the command only in its environment,
+// never on its command line, and once the command has started exits with
+// its status. render --output writes a 0600 file.
 //
 // Exit status: 0 success, 1 any other error, 2 usage (bad command line, or a
 // URI, name or option the provider rejects before doing anything),

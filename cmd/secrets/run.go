@@ -88,10 +88,16 @@ type cli struct {
 type command struct {
 	name    string
 	operand string // the positional argument, e.g. "<secret-uri>"
-	summary string
-	details string
-	flags   func(fs *flag.FlagSet, o *options)
-	execute func(ctx context.Context, c cli, inv *invocation) error
+	// commandLine: the first operand and everything after it are one
+	// command line to run, never parsed as flags (secrets run).
+	commandLine bool
+	// ownOutput: the command has no --output format; its flags may define
+	// --output/-o themselves (render writes a file).
+	ownOutput bool
+	summary   string
+	details   string
+	flags     func(fs *flag.FlagSet, o *options)
+	execute   func(ctx context.Context, c cli, inv *invocation) error
 }
 
 // options holds every flag of every command; each command registers only
@@ -108,18 +114,25 @@ type options struct {
 	contentType string
 	tags        tagFlag
 	allowEmpty  bool
+	envFiles    stringsFlag
+	outFile     string
+	format      string
 }
 
 // invocation is one parsed command line, ready to execute.
 type invocation struct {
-	uri    string
-	opts   options
+	uri  string
+	args []string // the command line of run
+	opts options
+	// parent is the context without the --timeout, for what outlives the
+	// resolution of secrets: the command run starts.
+	parent context.Context
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
 }
 
-var commands = []*command{getCommand, listCommand, versionsCommand, setCommand, deleteCommand}
+var commands = []*command{getCommand, listCommand, versionsCommand, setCommand, deleteCommand, runCommand, renderCommand}
 
 func findCommand(name string) *command {
 	for _, cmd := range commands {
@@ -177,12 +190,16 @@ func (c cli) run(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return exitUsage
 	}
 	inv.stdin, inv.stdout, inv.stderr = stdin, stdout, stderr
-
+	inv.parent = ctx
 	ctx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
 	defer cancel()
 	err = cmd.execute(ctx, c, inv)
 	if err == nil {
 		return exitOK
+	}
+	var child *childExit
+	if errors.As(err, &child) {
+		return child.code // the command's own status; it reported its own errors
 	}
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 		fmt.Fprintf(stderr, "secrets %s: timed out after %s (raise --timeout): %s\n", cmd.name, inv.opts.timeout, describeError(err))
@@ -234,7 +251,7 @@ func parseCommandLine(cmd *command, args []string, getenv func(string) string) (
 	// A malformed SECRETS_* variable is reported after parsing, so that
 	// --help still works while it is set.
 	defaults, envErr := defaultsFromEnv(getenv)
-	registerCommonFlags(fs, o, defaults)
+	registerCommonFlags(fs, o, defaults, !cmd.ownOutput)
 	if cmd.flags != nil {
 		cmd.flags(fs, o)
 	}
@@ -246,7 +263,7 @@ func parseCommandLine(cmd *command, args []string, getenv func(string) string) (
 		}
 		consumed := len(args) - fs.NArg()
 		rest := fs.Args()
-		if consumed > 0 && args[consumed-1] == "--" {
+		if consumed > 0 && args[consumed-1] == "--" || cmd.commandLine {
 			operands = append(operands, rest...)
 			break
 		}
@@ -273,8 +290,12 @@ func parseCommandLine(cmd *command, args []string, getenv func(string) string) (
 		return nil, usagef("missing %s", cmd.operand)
 	case 1:
 		inv.uri = operands[0]
+		inv.args = operands
 	default:
-		return nil, usagef("want one %s, got %d arguments", cmd.operand, len(operands))
+		if !cmd.commandLine {
+			return nil, usagef("want one %s, got %d arguments", cmd.operand, len(operands))
+		}
+		inv.args = operands
 	}
 	return inv, nil
 }
@@ -305,9 +326,12 @@ func defaultsFromEnv(getenv func(string) string) (flagDefaults, error) {
 	return d, nil
 }
 
-func registerCommonFlags(fs *flag.FlagSet, o *options, d flagDefaults) {
-	fs.StringVar(&o.output, "output", d.output, "output format: text or json (env "+outputEnv+")")
-	fs.StringVar(&o.output, "o", d.output, "shorthand for --output")
+func registerCommonFlags(fs *flag.FlagSet, o *options, d flagDefaults, format bool) {
+	o.output = "text"
+	if format {
+		fs.StringVar(&o.output, "output", d.output, "output format: text or json (env "+outputEnv+")")
+		fs.StringVar(&o.output, "o", d.output, "shorthand for --output")
+	}
 	fs.DurationVar(&o.timeout, "timeout", d.timeout, "give up after this long, e.g. 10s or 2m (env "+timeoutEnv+")")
 }
 
@@ -347,7 +371,8 @@ func (t *tagFlag) Set(s string) error {
 func writeMainUsage(w io.Writer) {
 	var b bytes.Buffer
 	b.WriteString("Usage: secrets <command> [flags] <uri>\n\n")
-	b.WriteString("Reads, lists and (for Azure Key Vault) writes secrets through a provider URI.\n\nCommands:\n")
+	b.WriteString("Reads, lists and (for Azure Key Vault) writes secrets through a provider URI,\n")
+	b.WriteString("and expands ${secret:URI} references in config files and environments.\n\nCommands:\n")
 	for _, cmd := range commands {
 		fmt.Fprintf(&b, "  %-9s %s\n", cmd.name, cmd.summary)
 	}
@@ -370,7 +395,7 @@ func writeCommandHelp(w io.Writer, cmd *command) {
 	b.WriteString("Flags:\n")
 	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
 	var o options
-	registerCommonFlags(fs, &o, builtinDefaults)
+	registerCommonFlags(fs, &o, builtinDefaults, !cmd.ownOutput)
 	if cmd.flags != nil {
 		cmd.flags(fs, &o)
 	}

@@ -15,14 +15,22 @@ import (
 
 func TestHelp(t *testing.T) {
 	for _, cmd := range commands {
-		for _, args := range [][]string{{cmd.name, "--help"}, {cmd.name, "-h"}, {"help", cmd.name}, {cmd.name, "env://X", "--help"}} {
+		forms := [][]string{{cmd.name, "--help"}, {cmd.name, "-h"}, {"help", cmd.name}, {cmd.name, "env://X", "--help"}}
+		wants := []string{"Usage: secrets " + cmd.name + " [flags] " + cmd.operand,
+			"-timeout", "Exit status:", "3  the secret", "4  permission denied"}
+		if !cmd.ownOutput {
+			wants = append(wants, "-output")
+		}
+		if cmd.commandLine {
+			// After the command, --help is the command's own flag.
+			forms = forms[:3]
+			wants = append(wants, "${secret:URI}", "never its arguments")
+		}
+		for _, args := range forms {
 			t.Run(strings.Join(args, " "), func(t *testing.T) {
 				r := runCLI(t, args...)
 				r.want(t, exitOK)
-				for _, want := range []string{
-					"Usage: secrets " + cmd.name + " [flags] " + cmd.operand,
-					"-output", "-timeout", "Exit status:", "3  the secret", "4  permission denied",
-				} {
+				for _, want := range wants {
 					if !strings.Contains(r.stdout, want) {
 						t.Errorf("help lacks %q:\n%s", want, r.stdout)
 					}
@@ -31,8 +39,10 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	wantFlags := map[string][]string{
-		"get": {"-version", "-reveal", "-no-newline"},
-		"set": {"-value-file", "-value string", "INSECURE", "-content-type", "-tag key=value", "-allow-empty"},
+		"get":    {"-version", "-reveal", "-no-newline"},
+		"set":    {"-value-file", "-value string", "INSECURE", "-content-type", "-tag key=value", "-allow-empty"},
+		"run":    {"-env-file file", "${secret:URI}"},
+		"render": {"-output file", "0600", "-format"},
 	}
 	for name, flags := range wantFlags {
 		r := runCLI(t, name, "--help")
