@@ -60,6 +60,15 @@ func TestBinaryExitCodes(t *testing.T) {
 		{name: "3 env", args: []string{"get", "env://NOT_SET_ANYWHERE_42"}, code: 3, stderrHas: "not found"},
 		{name: "3 azurekv", args: []string{"get", kvURI("no-such-secret")}, code: 3, stderrHas: "SecretNotFound"},
 		{
+			name: "0 run passes a reference's value in the environment", args: []string{"run", "--", "sh", "-c", `printf %s "$REF"`},
+			extraEnv: []string{"REF=${secret:env://DB_PASSWORD}"}, code: 0, stdout: "from-env",
+		},
+		{name: "5 run exits with the command's status", args: []string{"run", "--", "sh", "-c", "exit 5"}, code: 5},
+		{
+			name: "3 run with a missing reference", args: []string{"run", "--", "true"},
+			extraEnv: []string{"REF=${secret:env://NOT_SET_ANYWHERE_42}"}, code: 3, stderrHas: "environment: REF: ${secret:env://NOT_SET_ANYWHERE_42}",
+		},
+		{
 			name: "4 azurekv identity without get", args: []string{"get", kvURI("db-password")},
 			extraEnv: []string{"AZURE_CLIENT_ID=" + e.Identity(t, "lister").ClientID},
 			code:     4, stderrHas: "does not have secrets get permission", stderrOmit: "hunter2",

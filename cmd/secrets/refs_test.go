@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -179,5 +181,65 @@ func TestRun(t *testing.T) {
 				t.Errorf("stderr = %q; want %q", r.stderr, tc.want)
 			}
 		})
+	}
+}
+
+// readyWriter closes ready when the output contains "ready".
+type readyWriter struct {
+	mu    sync.Mutex
+	buf   strings.Builder
+	ready chan struct{}
+	once  sync.Once
+}
+
+func (w *readyWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), "ready") {
+		w.once.Do(func() { close(w.ready) })
+	}
+	return len(p), nil
+}
+
+func (w *readyWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// Ending run (its context, as SIGINT/SIGTERM do in main) asks the command
+// to stop with SIGTERM, and run reports the command's own status.
+func TestRunForwardsTermination(t *testing.T) {
+	c := cli{environ: func() []string { return []string{"PATH=" + os.Getenv("PATH")} }}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &readyWriter{ready: make(chan struct{})}
+	var errOut strings.Builder
+	done := make(chan int)
+	go func() {
+		done <- c.run(ctx, []string{"run", "--", "sh", "-c",
+			`trap 'echo got-term; exit 3' TERM; echo ready; while :; do sleep 0.05; done`},
+			strings.NewReader(""), out, &errOut, func(string) string { return "" })
+	}()
+	select {
+	case <-out.ready:
+	case code := <-done:
+		t.Fatalf("run ended early with %d: %q %q", code, out.String(), errOut.String())
+	}
+	cancel()
+	if code := <-done; code != 3 || !strings.Contains(out.String(), "got-term") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 3 after the command's TERM trap", code, out.String(), errOut.String())
+	}
+}
+
+// --timeout bounds the reading of secrets, not the command: one that runs
+// longer than the timeout completes.
+func TestRunTimeoutDoesNotEndTheCommand(t *testing.T) {
+	c := cli{environ: func() []string { return []string{"PATH=" + os.Getenv("PATH")} }}
+	r := runWith(t, c, nil, "", "run", "--timeout", "100ms", "--", "sh", "-c", "sleep 0.3; echo done")
+	r.want(t, exitOK)
+	if r.stdout != "done\n" {
+		t.Errorf("stdout = %q", r.stdout)
 	}
 }

@@ -263,6 +263,9 @@ func (j *job) uris() []string {
 // each provider opened once and its latest versions read in one GetMany.
 // The error is non-nil only when ctx ended.
 func (r *Resolver) fetch(ctx context.Context, uris []string) (map[string]fetched, error) {
+	if len(uris) == 0 {
+		return nil, nil
+	}
 	mux := r.mux()
 	out := make(map[string]fetched, len(uris))
 	type group struct {
