@@ -133,7 +133,7 @@ func (m *URLMux) opener(scheme string) URLOpener {
 func (m *URLMux) OpenProvider(ctx context.Context, uri string) (SecretProvider, error) {
 	if members, ok := chainMembers(uri); ok {
 		if strings.Contains(members, "#") {
-			return nil, openError(uri, errors.New("the URI names a single secret (#fragment); open the chain without it"))
+			return nil, openError(uri, errors.New("the URI names a single secret (#fragment); a provider URI has none"))
 		}
 		return m.openChain(ctx, uri, members)
 	}
@@ -148,7 +148,7 @@ func (m *URLMux) OpenProvider(ctx context.Context, uri string) (SecretProvider, 
 // accept chains, which are not URLs.
 func (m *URLMux) OpenProviderURL(ctx context.Context, u *url.URL) (SecretProvider, error) {
 	if u.Fragment != "" {
-		return nil, openError(u.String(), errors.New("the URI names a single secret (#fragment); use GetSecret or OpenSecret"))
+		return nil, openError(u.String(), errors.New("the URI names a single secret (#fragment); a provider URI has none"))
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if scheme == ChainScheme {

@@ -657,6 +657,7 @@ func testNoLeak(ctx context.Context, t *testing.T, s *suite) {
 	}
 	// Errors about this very secret must not quote it either.
 	_, err = p.GetSecret(ctx, name, MissingVersion)
+	wantOneKind(t, err, provider.ErrNotFound, "GetSecret(missing version)")
 	fmt.Fprintf(&out, "%v %+v %#v\n", err, err, err)
 	if results, err := provider.GetMany(ctx, p, []string{name}); err == nil {
 		fmt.Fprintf(&out, "%v %+v %#v\n", results, results, results)
