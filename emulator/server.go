@@ -42,6 +42,7 @@ import (
 	"github.com/secretkit/secretkit/emulator/tlsca"
 	"github.com/secretkit/secretkit/emulator/token"
 	"github.com/secretkit/secretkit/emulator/vault"
+	"github.com/secretkit/secretkit/kv"
 )
 
 // Default listener addresses.
@@ -520,14 +521,18 @@ func accessRules(cfg *config.Config) *access.Rules {
 			vr.Model = access.RBAC
 			for _, ra := range v.Access.Roles {
 				vr.Roles = append(vr.Roles, access.RoleAssignment{
-					ObjectID: objectIDs[strings.ToLower(ra.Identity)], Role: ra.Role, Scope: ra.Scope,
+					ObjectID: objectIDs[strings.ToLower(ra.Identity)], Role: kv.Role(ra.Role), Scope: ra.Scope,
 				})
 			}
 		default:
 			vr.Model = access.Policies
 			for _, p := range v.Access.Policies {
+				perms := make([]kv.Permission, len(p.Secrets))
+				for i, s := range p.Secrets {
+					perms[i] = kv.Permission(s)
+				}
 				vr.Policies = append(vr.Policies, access.Policy{
-					ObjectID: objectIDs[strings.ToLower(p.Identity)], Permissions: p.Secrets,
+					ObjectID: objectIDs[strings.ToLower(p.Identity)], Permissions: perms,
 				})
 			}
 		}

@@ -26,7 +26,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +34,7 @@ import (
 	"github.com/secretkit/secretkit/emulator/access"
 	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/store"
+	"github.com/secretkit/secretkit/kv"
 )
 
 // Settings configures one vault.
@@ -153,17 +153,17 @@ func New(opts Options) (*API, error) {
 	}
 	for i, s := range settings {
 		name := strings.ToLower(s.Name)
-		if !vaultNamePattern.MatchString(name) {
-			return nil, fmt.Errorf("vault: Vaults[%d]: invalid vault name %q", i, s.Name)
+		if !kv.ValidVaultName(name) {
+			return nil, fmt.Errorf("vault: Vaults[%d]: invalid vault name %q: %s", i, s.Name, kv.VaultNameRule)
 		}
 		if _, dup := a.vaults[name]; dup {
 			return nil, fmt.Errorf("vault: Vaults[%d]: duplicate vault name %q", i, s.Name)
 		}
 		days := s.RetentionDays
 		if days == 0 {
-			days = defaultRetention
+			days = kv.DefaultRetentionDays
 		}
-		if days < minRetention || days > defaultRetention {
+		if days < kv.MinRetentionDays || days > kv.MaxRetentionDays {
 			return nil, fmt.Errorf("vault: Vaults[%d]: RetentionDays must be 7–90, got %d", i, s.RetentionDays)
 		}
 		p := policy{name: name, retentionDays: days, purgeProtection: s.PurgeProtection}
@@ -178,10 +178,6 @@ func New(opts Options) (*API, error) {
 	return a, nil
 }
 
-// vaultNamePattern accepts DNS labels; real vault names (3–24 characters)
-// are a subset.
-var vaultNamePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
 // vault returns the policy of the named vault, creating an unconfigured
 // one with default settings.
 func (a *API) vault(name string) policy {
@@ -190,7 +186,7 @@ func (a *API) vault(name string) policy {
 	defer a.mu.Unlock()
 	p, ok := a.vaults[name]
 	if !ok {
-		p = policy{name: name, retentionDays: defaultRetention}
+		p = policy{name: name, retentionDays: kv.DefaultRetentionDays}
 		a.vaults[name] = p
 	}
 	return p
@@ -206,26 +202,29 @@ func (a *API) peekVault(name string) policy {
 	if p, ok := a.vaults[name]; ok {
 		return p
 	}
-	return policy{name: name, retentionDays: defaultRetention}
+	return policy{name: name, retentionDays: kv.DefaultRetentionDays}
 }
 
 // resolveHost picks the vault for a Host header and the resource the
 // challenge advertises for it. It does not create the vault (see
-// peekVault): ServeHTTP does that once the caller is authenticated.
-func (a *API) resolveHost(host string) (policy, string) {
+// peekVault): ServeHTTP does that once the caller is authenticated. A
+// vault host whose first label is no legal vault name (kv.ValidVaultName)
+// returns ok false: no such vault can exist, so the request is refused
+// rather than sent to another vault.
+func (a *API) resolveHost(host string) (p policy, resource string, ok bool) {
 	u := url.URL{Host: host}
 	hostname, port := strings.ToLower(u.Hostname()), u.Port()
-	if label, ok := strings.CutSuffix(hostname, ".vault.azure.net"); ok && vaultNamePattern.MatchString(label) {
-		return a.peekVault(label), "https://vault.azure.net"
+	if label, isVault := strings.CutSuffix(hostname, ".vault.azure.net"); isVault {
+		return a.peekVault(label), "https://vault.azure.net", kv.ValidVaultName(label)
 	}
-	if label, ok := strings.CutSuffix(hostname, ".localhost"); ok && vaultNamePattern.MatchString(label) {
+	if label, isVault := strings.CutSuffix(hostname, ".localhost"); isVault {
 		resource := "https://localhost"
 		if port != "" {
 			resource += ":" + port
 		}
-		return a.peekVault(label), resource
+		return a.peekVault(label), resource, kv.ValidVaultName(label)
 	}
-	return a.peekVault(a.defaultVault), "https://vault.azure.net"
+	return a.peekVault(a.defaultVault), "https://vault.azure.net", true
 }
 
 // parseQuery decodes keys as well as values: the JS SDK sends
@@ -303,7 +302,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("x-ms-keyvault-service-version", ServiceVersion)
 	h.Set("Cache-Control", "no-cache")
 
-	p, resource := a.resolveHost(r.Host)
+	p, resource, validName := a.resolveHost(r.Host)
 	req := &request{r: r, w: rec, policy: p, view: wireView{base: "https://" + r.Host, policy: p}}
 	defer func() {
 		a.log.LogAttrs(r.Context(), slog.LevelInfo, "vault request",
@@ -311,6 +310,12 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("vault", p.name), slog.String("op", string(req.route.op)),
 			slog.Int("status", rec.status))
 	}()
+	if !validName {
+		// The real service has no such host (DNS fails first); the
+		// emulator names the problem instead.
+		a.fail(req, badParameter(fmt.Sprintf("The vault name %q in the host is invalid: %s.", p.name, kv.VaultNameRule)))
+		return
+	}
 
 	caller, ok := a.authenticate(req, resource)
 	if !ok {
@@ -345,12 +350,12 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.route = rt
-	if rt.op != access.OpList && rt.op != access.OpListDeleted && rt.op != access.OpRestore && !validSecretName(rt.name) {
+	if !rt.op.VaultWide() && !kv.ValidSecretName(rt.name) {
 		a.fail(req, badParameter("The request URI contains an invalid name: "+rt.name))
 		return
 	}
 	if p.limiter != nil {
-		if wait, ok := p.limiter.admit(a.rules.clock.Now(), rt.op == access.OpSet); !ok {
+		if wait, ok := p.limiter.admit(a.rules.clock.Now(), rt.op == kv.OpSet); !ok {
 			h.Set("Retry-After", strconv.Itoa(wait))
 			a.fail(req, httpFailure{status: http.StatusTooManyRequests, code: "Throttled", message: msgThrottled})
 			return
