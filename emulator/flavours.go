@@ -6,8 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/secretkit/secretkit/emulator/config"
+	"github.com/secretkit/secretkit/emulator/identity"
 	"github.com/secretkit/secretkit/emulator/internal/atomicfile"
+	"github.com/secretkit/secretkit/kv"
 )
 
 // Flavour is a managed-identity source as the Azure SDKs detect it from the
@@ -127,9 +128,9 @@ func (s *Server) FlavourEnv(f Flavour) ([]EnvVar, error) {
 // WorkloadIdentity is the identity FlavourEnv(Workload) names: the first
 // user-assigned identity in the config, else the first identity (a
 // federated credential may be attached to either).
-func (s *Server) WorkloadIdentity() config.Identity {
+func (s *Server) WorkloadIdentity() identity.Identity {
 	for _, id := range s.cfg.Identities {
-		if id.Kind == config.KindUser {
+		if id.Kind == kv.KindUser {
 			return id
 		}
 	}

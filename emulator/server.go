@@ -42,7 +42,6 @@ import (
 	"github.com/secretkit/secretkit/emulator/tlsca"
 	"github.com/secretkit/secretkit/emulator/token"
 	"github.com/secretkit/secretkit/emulator/vault"
-	"github.com/secretkit/secretkit/kv"
 )
 
 // Default listener addresses.
@@ -208,7 +207,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	validator := &token.Validator{Key: key, Tenant: cfg.Tenant, Clock: clk}
 
 	endpoints, err := identity.New(identity.Options{
-		Identities: identities(cfg),
+		Identities: cfg.Identities,
 		Issuer:     issuer,
 		Tenant:     cfg.Tenant,
 		// Empty: the endpoints choose a random secret (Endpoints.Secret).
@@ -234,11 +233,12 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		Store:         st,
 		Clock:         clk,
 		Tenant:        cfg.Tenant,
-		Vaults:        vaultSettings(cfg),
+		Vaults:        cfg.Vaults,
 		Authenticator: validator,
-		Authorizer:    accessRules(cfg),
-		BackupKey:     backupKey,
-		Logger:        logger,
+		// Where the vaults pretend to live, as RBAC denials name it.
+		Placement: access.Placement{SubscriptionID: cfg.SubscriptionID(), ResourceGroup: "emulator", Location: "local"},
+		BackupKey: backupKey,
+		Logger:    logger,
 	})
 	if err != nil {
 		st.Close()
@@ -268,14 +268,7 @@ func (s *Server) seed(ctx context.Context) error {
 		if len(v.Secrets) == 0 {
 			continue
 		}
-		seeds := make([]vault.SeedSecret, len(v.Secrets))
-		for i, sec := range v.Secrets {
-			seeds[i] = vault.SeedSecret{
-				Name: sec.Name, Value: sec.Value, ContentType: sec.ContentType,
-				Tags: sec.Tags, Enabled: sec.Enabled,
-			}
-		}
-		if err := s.vaultAPI.Seed(ctx, v.Name, seeds); err != nil {
+		if err := s.vaultAPI.Seed(ctx, v.Name, v.Secrets); err != nil {
 			return fmt.Errorf("seeding vault %s: %w", v.Name, err)
 		}
 	}
@@ -474,71 +467,6 @@ func (s *Server) reachable(a net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
-}
-
-func identities(cfg *config.Config) []identity.Identity {
-	out := make([]identity.Identity, len(cfg.Identities))
-	for i, id := range cfg.Identities {
-		out[i] = identity.Identity{
-			Name: id.Name, Kind: id.Kind,
-			ClientID: id.ClientID, ObjectID: id.ObjectID, ResourceID: id.ResourceID,
-		}
-	}
-	return out
-}
-
-func vaultSettings(cfg *config.Config) []vault.Settings {
-	out := make([]vault.Settings, len(cfg.Vaults))
-	for i, v := range cfg.Vaults {
-		out[i] = vault.Settings{Name: v.Name, RetentionDays: v.RetentionDays, PurgeProtection: v.PurgeProtection}
-		if v.Throttle != nil {
-			out[i].Throttle = &vault.Throttle{Creates: v.Throttle.Creates, Other: v.Throttle.Other}
-		}
-	}
-	return out
-}
-
-// accessRules turns the config's per-vault access (identities by name)
-// into rules keyed by object id, which is what a token carries.
-func accessRules(cfg *config.Config) *access.Rules {
-	objectIDs := make(map[string]string, len(cfg.Identities))
-	for _, id := range cfg.Identities {
-		objectIDs[strings.ToLower(id.Name)] = id.ObjectID
-	}
-	rules := &access.Rules{
-		SubscriptionID: cfg.SubscriptionID(),
-		ResourceGroup:  "emulator",
-		Location:       "local",
-		Vaults:         map[string]access.VaultRules{},
-	}
-	for _, v := range cfg.Vaults {
-		if v.Access == nil {
-			continue
-		}
-		var vr access.VaultRules
-		switch {
-		case v.Access.Roles != nil:
-			vr.Model = access.RBAC
-			for _, ra := range v.Access.Roles {
-				vr.Roles = append(vr.Roles, access.RoleAssignment{
-					ObjectID: objectIDs[strings.ToLower(ra.Identity)], Role: kv.Role(ra.Role), Scope: ra.Scope,
-				})
-			}
-		default:
-			vr.Model = access.Policies
-			for _, p := range v.Access.Policies {
-				perms := make([]kv.Permission, len(p.Secrets))
-				for i, s := range p.Secrets {
-					perms[i] = kv.Permission(s)
-				}
-				vr.Policies = append(vr.Policies, access.Policy{
-					ObjectID: objectIDs[strings.ToLower(p.Identity)], Permissions: perms,
-				})
-			}
-		}
-		rules.Vaults[strings.ToLower(v.Name)] = vr
-	}
-	return rules
 }
 
 // loadOrCreateBackupKey keeps the key that seals backup blobs next to the

@@ -40,6 +40,9 @@ func (m Model) String() string {
 // principal with ObjectID. kv.PermissionAll grants every one. Entries for
 // the same object id add up.
 type Policy struct {
+	// Identity is the identity's name as a config file gives it; only
+	// ObjectID takes part in decisions (the config fills it in).
+	Identity    string
 	ObjectID    string
 	Permissions []kv.Permission
 }
@@ -50,13 +53,17 @@ type Policy struct {
 // GUID (anything kv.ParseRole accepts); an unknown role or scope grants
 // nothing.
 type RoleAssignment struct {
+	// Identity is the identity's name as a config file gives it; only
+	// ObjectID takes part in decisions (the config fills it in).
+	Identity string
 	ObjectID string
 	Role     kv.Role
 	Scope    string
 }
 
 // VaultRules is the access configuration of one vault. Only the list that
-// matches Model is consulted.
+// matches Model is consulted. In a config file it is a vault's access
+// section (see DecodeYAML).
 type VaultRules struct {
 	Model    Model
 	Policies []Policy

@@ -28,6 +28,7 @@ import (
 	"github.com/secretkit/secretkit/emulator"
 	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/config"
+	"github.com/secretkit/secretkit/emulator/identity"
 )
 
 // imdsHost is the address the Azure SDKs use for the instance metadata
@@ -214,7 +215,7 @@ func (e *Emulator) VaultURLFor(name string) string {
 
 // Identity returns the configured identity with the given name, failing
 // the test if there is none.
-func (e *Emulator) Identity(t testing.TB, name string) config.Identity {
+func (e *Emulator) Identity(t testing.TB, name string) identity.Identity {
 	t.Helper()
 	for _, id := range e.Config.Identities {
 		if strings.EqualFold(id.Name, name) {
@@ -222,7 +223,7 @@ func (e *Emulator) Identity(t testing.TB, name string) config.Identity {
 		}
 	}
 	t.Fatalf("emulatortest: no identity named %q in the config", name)
-	return config.Identity{}
+	return identity.Identity{}
 }
 
 // Advance moves the emulator clock forward and runs purges that became due.

@@ -36,18 +36,14 @@ import (
 	"time"
 
 	"github.com/secretkit/secretkit/emulator/token"
+	"github.com/secretkit/secretkit/kv"
 )
 
-// Identity kinds.
-const (
-	KindSystem = "system"
-	KindUser   = "user"
-)
-
-// Identity is one managed identity the emulator can issue tokens for.
+// Identity is one managed identity the emulator can issue tokens for. In a
+// config file it is a mapping (see UnmarshalYAML).
 type Identity struct {
-	Name       string // unique; used by FederatedToken and in logs
-	Kind       string // KindSystem or KindUser
+	Name       string          // unique; used by FederatedToken and in logs
+	Kind       kv.IdentityKind // kv.KindSystem or kv.KindUser
 	ClientID   string
 	ObjectID   string // principal id; the token's oid
 	ResourceID string // ARM resource id; the token's xms_mirid
@@ -128,14 +124,14 @@ func New(opts Options) (*Endpoints, error) {
 			return nil, fmt.Errorf("identity: identity %d needs Name, ClientID and ObjectID", i)
 		}
 		switch id.Kind {
-		case KindSystem:
+		case kv.KindSystem:
 			if e.system != nil {
 				return nil, fmt.Errorf("identity: %q and %q are both system-assigned; at most one is allowed", e.system.Name, id.Name)
 			}
 			e.system = id
-		case KindUser:
+		case kv.KindUser:
 		default:
-			return nil, fmt.Errorf("identity: %q has kind %q, want %q or %q", id.Name, id.Kind, KindSystem, KindUser)
+			return nil, fmt.Errorf("identity: %q has kind %q, want %q or %q", id.Name, id.Kind, kv.KindSystem, kv.KindUser)
 		}
 		if err := index(e.byName, id.Name, id, "name"); err != nil {
 			return nil, err

@@ -49,6 +49,11 @@ type Settings struct {
 	// Throttle, when set, enforces request limits (see Throttle); nil
 	// never throttles.
 	Throttle *Throttle
+	// Access is who may do what in the vault; nil leaves it open to every
+	// authenticated caller. Only consulted when Options.Authorizer is nil.
+	Access *access.VaultRules
+	// Secrets are created by Seed when absent.
+	Secrets []SeedSecret
 }
 
 // Options configures an API. Store is required; every other field has a
@@ -68,8 +73,11 @@ type Options struct {
 	// Authenticator validates bearer tokens; nil accepts any non-empty
 	// token as the zero Caller.
 	Authenticator access.Authenticator
-	// Authorizer decides each operation; nil allows everything.
+	// Authorizer decides each operation; nil means the vaults' own
+	// Settings.Access, placed in Azure at Placement (which only shows in
+	// denial messages).
 	Authorizer access.Authorizer
+	Placement  access.Placement
 	// BackupKey (32 bytes) seals backup blobs so that only an emulator
 	// holding the same key restores them; nil is a random key per API.
 	BackupKey []byte
@@ -151,6 +159,10 @@ func New(opts Options) (*API, error) {
 	if len(settings) == 0 {
 		settings = []Settings{{Name: DefaultVault}}
 	}
+	rules := &access.Rules{
+		SubscriptionID: opts.Placement.SubscriptionID, ResourceGroup: opts.Placement.ResourceGroup,
+		Location: opts.Placement.Location, Vaults: map[string]access.VaultRules{},
+	}
 	for i, s := range settings {
 		name := strings.ToLower(s.Name)
 		if !kv.ValidVaultName(name) {
@@ -171,9 +183,18 @@ func New(opts Options) (*API, error) {
 			p.limiter = newLimiter(*s.Throttle)
 		}
 		a.vaults[name] = p
+		if s.Access != nil {
+			if opts.Authorizer != nil {
+				return nil, fmt.Errorf("vault: Vaults[%d]: Access and Options.Authorizer are exclusive", i)
+			}
+			rules.Vaults[name] = *s.Access
+		}
 		if i == 0 {
 			a.defaultVault = name
 		}
+	}
+	if len(rules.Vaults) > 0 {
+		a.authorizer = rules
 	}
 	return a, nil
 }

@@ -46,8 +46,8 @@ func TestChallengeResourcePerHost(t *testing.T) {
 	for host, resource := range map[string]string{
 		"myvault.vault.azure.net":      "https://vault.azure.net",
 		"myvault.vault.azure.net:8443": "https://vault.azure.net",
-		"xyz.localhost:1234":             "https://localhost:1234",
-		"xyz.localhost":                  "https://localhost",
+		"xyz.localhost:1234":           "https://localhost:1234",
+		"xyz.localhost":                "https://localhost",
 		"localhost:8443":               "https://vault.azure.net",
 		"127.0.0.1:8443":               "https://vault.azure.net",
 		"keyvault-emulator":            "https://vault.azure.net",
