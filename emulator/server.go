@@ -19,8 +19,6 @@ package emulator
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,7 +35,6 @@ import (
 	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/config"
 	"github.com/secretkit/secretkit/emulator/identity"
-	"github.com/secretkit/secretkit/emulator/internal/atomicfile"
 	"github.com/secretkit/secretkit/emulator/store"
 	"github.com/secretkit/secretkit/emulator/tlsca"
 	"github.com/secretkit/secretkit/emulator/token"
@@ -198,7 +195,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	backupKey, err := loadOrCreateBackupKey(tlsDir)
+	backupKey, err := vault.LoadOrCreateBackupKey(tlsDir)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +231,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		Clock:         clk,
 		Tenant:        cfg.Tenant,
 		Vaults:        cfg.Vaults,
-		Authenticator: validator,
+		Authenticator: bearerAuth{validator},
 		// Where the vaults pretend to live, as RBAC denials name it.
 		Placement: access.Placement{SubscriptionID: cfg.SubscriptionID(), ResourceGroup: "emulator", Location: "local"},
 		BackupKey: backupKey,
@@ -469,40 +466,16 @@ func (s *Server) reachable(a net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
-// loadOrCreateBackupKey keeps the key that seals backup blobs next to the
-// other key material, so backups survive restarts but no other emulator
-// (or a tampered blob) restores them.
-func loadOrCreateBackupKey(dir string) ([]byte, error) {
-	path := filepath.Join(dir, "backup.key")
-	key, err := readBackupKey(path)
-	if err == nil || !errors.Is(err, os.ErrNotExist) {
-		return key, err
-	}
-	key = make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-	// Of emulators starting at once on a fresh directory, the first key
-	// published wins and the others read it below instead of replacing it.
-	if _, err := atomicfile.Create(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
-		return nil, fmt.Errorf("writing backup key: %w", err)
-	}
-	return readBackupKey(path)
-}
+// bearerAuth lets the vault API authenticate with the token validator: a
+// token's claims name the caller that access decides for.
+type bearerAuth struct{ v *token.Validator }
 
-func readBackupKey(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
+func (b bearerAuth) Authenticate(ctx context.Context, bearer, resource string) (access.Caller, error) {
+	c, err := b.v.Authenticate(ctx, bearer, resource)
 	if err != nil {
-		return nil, fmt.Errorf("reading backup key: %w", err)
+		return access.Caller{}, err
 	}
-	key, err := hex.DecodeString(strings.TrimSpace(string(data)))
-	if err != nil || len(key) != 32 {
-		return nil, fmt.Errorf("backup key %s is corrupt: want 64 hex characters", path)
-	}
-	return key, nil
+	return access.Caller{TenantID: c.TenantID, ObjectID: c.ObjectID, ClientID: c.AppID, ResourceID: c.ResourceID}, nil
 }
 
 func firstNonEmpty(values ...string) string {
