@@ -28,7 +28,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/secretkit/secretkit/emulator/access"
@@ -97,15 +96,17 @@ type Options struct {
 	// means the identity package's default.
 	ArcKeyDir string
 
-	// Clock is the emulator's time; nil means the wall clock. Advancing it
-	// moves token validity and scheduled purges together.
-	Clock *clock.Adjustable
+	// FrozenAt, when set, stops the emulator clock at that time: only
+	// Server.Advance moves it. For tests that compare exact times or need
+	// requests to share one throttling window. The zero value follows the
+	// wall clock.
+	FrozenAt time.Time
 
 	// Logger receives request and lifecycle logs; nil discards them.
 	Logger *slog.Logger
 }
 
-// Server is a running (or ready to run) emulator.
+// Server is a running emulator, made by Start.
 type Server struct {
 	cfg       *config.Config
 	clock     *clock.Adjustable
@@ -119,15 +120,22 @@ type Server struct {
 	vaultLn, identityLn net.Listener
 	vaultSrv, idSrv     *http.Server
 
-	// workloadFile is set once WriteWorkloadTokenFile has written the
-	// federated token file; Advance then rewrites it, since the token's
-	// lifetime runs on the emulator clock.
-	workloadFile atomic.Bool
+	// workloadWritten is when (wall clock) WriteWorkloadTokenFile last
+	// wrote the federated token file, zero before; the server then keeps
+	// the file fresh.
+	workloadMu      sync.Mutex
+	workloadWritten time.Time
 
-	stopPurge chan struct{}
-	purgeDone chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	// failed is closed when a listener stops serving on its own; serveErr
+	// says why (guarded by serveMu).
+	failed     chan struct{}
+	failOnce   sync.Once
+	serveMu    sync.Mutex
+	serveErr   error
+	stopChores chan struct{}
+	choresDone chan struct{}
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // DefaultTLSDir is the per-user directory the emulator keeps its key
@@ -146,10 +154,11 @@ func DefaultTLSDir() string {
 	return filepath.Join(os.TempDir(), "secretkit-emulator")
 }
 
-// Start builds a Server from opts and starts serving. The listeners accept
-// connections when it returns.
+// Start builds a Server from opts (config, key material, store, seeded
+// secrets) and starts serving. The listeners accept connections when it
+// returns; Shutdown or Close stops it.
 func Start(ctx context.Context, opts Options) (*Server, error) {
-	s, err := New(ctx, opts)
+	s, err := newServer(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -161,9 +170,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// New builds a Server without listening: config, key material, store,
-// seeding. Start is New plus listening.
-func New(ctx context.Context, opts Options) (*Server, error) {
+// newServer builds a Server without listening: config, key material,
+// store, seeding.
+func newServer(ctx context.Context, opts Options) (*Server, error) {
 	cfg := opts.Config
 	if cfg == nil {
 		cfg = config.Default()
@@ -172,9 +181,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	clk := opts.Clock
-	if clk == nil {
-		clk = &clock.Adjustable{}
+	clk := &clock.Adjustable{}
+	if !opts.FrozenAt.IsZero() {
+		clk = clock.NewFixed(opts.FrozenAt)
 	}
 	tlsDir := opts.TLSDir
 	if tlsDir == "" {
@@ -310,25 +319,48 @@ func (s *Server) serve() {
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
 	}
+	s.failed = make(chan struct{})
 	// ServeTLS (not Serve over a tls.Listener) also offers HTTP/2, as Key Vault does.
-	go s.vaultSrv.ServeTLS(s.vaultLn, "", "")
-	go s.idSrv.Serve(s.identityLn)
+	go s.serveUntilError("vault", func() error { return s.vaultSrv.ServeTLS(s.vaultLn, "", "") })
+	go s.serveUntilError("identity", func() error { return s.idSrv.Serve(s.identityLn) })
 
-	s.stopPurge = make(chan struct{})
-	s.purgeDone = make(chan struct{})
-	go s.purgeLoop()
+	s.stopChores = make(chan struct{})
+	s.choresDone = make(chan struct{})
+	go s.chores()
 }
 
-func (s *Server) purgeLoop() {
-	defer close(s.purgeDone)
+// serveUntilError runs one listener's Serve. Anything but the end
+// Shutdown causes (a listener closed underneath, an accept failure) is
+// logged, marks the server failed and is returned by Shutdown.
+func (s *Server) serveUntilError(listener string, serve func() error) {
+	err := serve()
+	if errors.Is(err, http.ErrServerClosed) {
+		return
+	}
+	s.logger.Error("listener stopped serving", "listener", listener, "err", err)
+	s.serveMu.Lock()
+	s.serveErr = errors.Join(s.serveErr, fmt.Errorf("%s listener: %w", listener, err))
+	s.serveMu.Unlock()
+	s.failOnce.Do(func() { close(s.failed) })
+}
+
+// Failed is closed when a listener stops serving on its own, not through
+// Shutdown: the server no longer answers there, and Shutdown returns why.
+func (s *Server) Failed() <-chan struct{} { return s.failed }
+
+// chores runs on the wall clock: scheduled purges and the federated token
+// file's refresh.
+func (s *Server) chores() {
+	defer close(s.choresDone)
 	t := time.NewTicker(purgeInterval)
 	defer t.Stop()
 	for {
 		select {
-		case <-s.stopPurge:
+		case <-s.stopChores:
 			return
-		case <-t.C:
+		case now := <-t.C:
 			s.purgeDue(context.Background())
+			s.refreshWorkloadToken(now, workloadTokenRefresh)
 		}
 	}
 }
@@ -373,10 +405,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		var errs []error
 		if s.vaultSrv != nil {
 			errs = append(errs, s.vaultSrv.Shutdown(ctx), s.idSrv.Shutdown(ctx))
-			close(s.stopPurge)
-			<-s.purgeDone
+			close(s.stopChores)
+			<-s.choresDone
 		}
-		errs = append(errs, s.endpoints.Close(), s.store.Close())
+		s.serveMu.Lock()
+		errs = append(errs, s.serveErr, s.endpoints.Close(), s.store.Close())
+		s.serveMu.Unlock()
 		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr
@@ -390,9 +424,9 @@ func (s *Server) Close() error {
 	return s.Shutdown(ctx)
 }
 
-// Clock is the emulator's clock; advancing it moves token validity and
-// scheduled purges.
-func (s *Server) Clock() *clock.Adjustable { return s.clock }
+// Now is the emulator clock's time: the wall clock (or Options.FrozenAt)
+// plus every Advance. Token lifetimes and soft-delete dates run on it.
+func (s *Server) Now() time.Time { return s.clock.Now() }
 
 // Config is the configuration the server runs with, defaults filled in.
 func (s *Server) Config() *config.Config { return s.cfg }
@@ -434,18 +468,15 @@ func (s *Server) Reset(ctx context.Context) error {
 	return s.seed(ctx)
 }
 
-// Advance moves the emulator clock forward and runs the purges that became
-// due, returning the new time. A federated token file written by
-// WriteWorkloadTokenFile is rewritten, so that workload-identity clients
-// can still exchange it after the jump.
+// Advance is the one way to move the emulator clock: forward by d (a
+// negative d is ignored), moving token validity and soft-delete schedules
+// together. It runs the purges that became due and rewrites a federated
+// token file written by WriteWorkloadTokenFile, so that workload-identity
+// clients can still exchange it after the jump. It returns the new time.
 func (s *Server) Advance(ctx context.Context, d time.Duration) time.Time {
 	now := s.clock.Advance(d)
 	s.purgeDue(ctx)
-	if s.workloadFile.Load() {
-		if _, err := s.WriteWorkloadTokenFile(); err != nil {
-			s.logger.Error("federated token file not refreshed after clock advance", "err", err)
-		}
-	}
+	s.refreshWorkloadToken(time.Now(), 0)
 	return now
 }
 

@@ -167,12 +167,12 @@ func (e *Endpoints) Secret() string { return e.secret }
 // (see the package comment for paths). Unknown paths get 404.
 func (e *Endpoints) HTTPHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/metadata/identity/oauth2/token", e.serveIMDS)
-	mux.HandleFunc("/metadata/identity/oauth2/token/", e.serveIMDS) // JS appends a slash
-	mux.HandleFunc("/msi/token", e.serveAppService)
-	mux.HandleFunc("/cloudshell/token", e.serveCloudShell)
-	mux.HandleFunc("/azureml/token", e.serveAzureML)
-	mux.HandleFunc("/arc/token", e.serveArc)
+	mux.HandleFunc(pathIMDS, e.serveIMDS)
+	mux.HandleFunc(pathIMDS+"/", e.serveIMDS) // JS appends a slash
+	mux.HandleFunc(pathAppService, e.serveAppService)
+	mux.HandleFunc(pathCloudShell, e.serveCloudShell)
+	mux.HandleFunc(pathAzureML, e.serveAzureML)
+	mux.HandleFunc(pathArc, e.serveArc)
 	return mux
 }
 
@@ -181,7 +181,7 @@ func (e *Endpoints) HTTPHandler() http.Handler {
 // clients pin the certificate and Entra clients require https.
 func (e *Endpoints) HTTPSHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/servicefabric/token", e.serveServiceFabric)
+	mux.HandleFunc(pathServiceFabric, e.serveServiceFabric)
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", e.serveOpenIDConfiguration)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", e.serveEntraToken)
 	mux.HandleFunc("GET /{tenant}/discovery/v2.0/keys", e.serveJWKS)

@@ -48,4 +48,3 @@ func readBackupKey(path string) ([]byte, error) {
 	}
 	return key, nil
 }
-
