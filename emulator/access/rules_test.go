@@ -36,7 +36,8 @@ func opsOf(ops ...kv.Operation) map[kv.Operation]bool {
 }
 
 // Written out by hand from the service's documentation rather than derived
-// from PermissionFor, so a wrong mapping fails here.
+// from kv.PermissionFor, so a wrong mapping fails here. (kv's own tests pin
+// the permission and data action of each operation.)
 var policyGrants = map[string]map[kv.Operation]bool{
 	"get":     opsOf(kv.OpGet, kv.OpGetDeleted),
 	"list":    opsOf(kv.OpList, kv.OpListVersions, kv.OpListDeleted),
@@ -46,29 +47,6 @@ var policyGrants = map[string]map[kv.Operation]bool{
 	"backup":  opsOf(kv.OpBackup),
 	"restore": opsOf(kv.OpRestore),
 	"purge":   opsOf(kv.OpPurge),
-}
-
-var wantPermission = map[kv.Operation]string{
-	kv.OpGet: "get", kv.OpGetDeleted: "get",
-	kv.OpList: "list", kv.OpListVersions: "list", kv.OpListDeleted: "list",
-	kv.OpSet: "set", kv.OpUpdate: "set",
-	kv.OpDelete: "delete", kv.OpRecover: "recover", kv.OpBackup: "backup",
-	kv.OpRestore: "restore", kv.OpPurge: "purge",
-}
-
-var wantAction = map[kv.Operation]string{
-	kv.OpGet:          "Microsoft.KeyVault/vaults/secrets/getSecret/action",
-	kv.OpGetDeleted:   "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
-	kv.OpList:         "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
-	kv.OpListVersions: "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
-	kv.OpListDeleted:  "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
-	kv.OpSet:          "Microsoft.KeyVault/vaults/secrets/setSecret/action",
-	kv.OpUpdate:       "Microsoft.KeyVault/vaults/secrets/update/action",
-	kv.OpDelete:       "Microsoft.KeyVault/vaults/secrets/delete",
-	kv.OpBackup:       "Microsoft.KeyVault/vaults/secrets/backup/action",
-	kv.OpRestore:      "Microsoft.KeyVault/vaults/secrets/restore/action",
-	kv.OpRecover:      "Microsoft.KeyVault/vaults/secrets/recover/action",
-	kv.OpPurge:        "Microsoft.KeyVault/vaults/secrets/purge/action",
 }
 
 var everyOp = opsOf(kv.Operations...)
@@ -100,7 +78,7 @@ func TestPolicyMatrix(t *testing.T) {
 			if d.InnerCode != "AccessDenied" {
 				t.Errorf("permission %s, op %s: inner code %q, want AccessDenied", perm, op, d.InnerCode)
 			}
-			want := "does not have secrets " + wantPermission[op] + " permission on key vault 'kv1;location=westeurope'"
+			want := "does not have secrets " + string(kv.PermissionFor(op)) + " permission on key vault 'kv1;location=westeurope'"
 			if !strings.Contains(d.Message, want) {
 				t.Errorf("permission %s, op %s: message %q lacks %q", perm, op, d.Message, want)
 			}
@@ -150,8 +128,8 @@ func TestRoleMatrix(t *testing.T) {
 					if d.InnerCode != "ForbiddenByRbac" {
 						t.Errorf("%s at %q, op %s: inner code %q", role, scope, op, d.InnerCode)
 					}
-					if !strings.Contains(d.Message, "\r\nAction: '"+wantAction[op]+"'\r\n") {
-						t.Errorf("%s at %q, op %s: message %q does not name %s", role, scope, op, d.Message, wantAction[op])
+					if !strings.Contains(d.Message, "\r\nAction: '"+kv.DataActionFor(op)+"'\r\n") {
+						t.Errorf("%s at %q, op %s: message %q does not name %s", role, scope, op, d.Message, kv.DataActionFor(op))
 					}
 					resource := "/providers/microsoft.keyvault/vaults/kv1/secrets/" + target + "'"
 					if vaultWideOps[op] {

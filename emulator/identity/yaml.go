@@ -33,19 +33,10 @@ func IsGUID(s string) bool { return guidPattern.MatchString(s) }
 // out stay empty: the config derives them, since they depend on the
 // tenant.
 func (id *Identity) UnmarshalYAML(n *yaml.Node) error {
-	m, err := yamlnode.Require(n, "identity", "name")
+	m, name, err := yamlnode.Named(n, "identity", namePattern.MatchString,
+		"use 1-128 letters, digits, hyphens and underscores, starting with a letter or digit",
+		"name", "kind", "clientId", "objectId", "resourceId")
 	if err != nil {
-		return err
-	}
-	nameNode := m.Get("name")
-	name, err := yamlnode.Str(nameNode, "identity name")
-	if err != nil {
-		return err
-	}
-	if !namePattern.MatchString(name) {
-		return yamlnode.Errorf(nameNode, "identity name %q is invalid: use 1-128 letters, digits, hyphens and underscores, starting with a letter or digit", name)
-	}
-	if err := m.Known(fmt.Sprintf(" in identity %q", name), "name", "kind", "clientId", "objectId", "resourceId"); err != nil {
 		return err
 	}
 	*id = Identity{Name: name}

@@ -25,19 +25,9 @@ import (
 // Errors are *yamlnode.Error with the line of the offending node; none
 // quotes a secret value.
 func (s *Settings) UnmarshalYAML(n *yaml.Node) error {
-	m, err := yamlnode.Require(n, "vault", "name")
+	m, name, err := yamlnode.Named(n, "vault", kv.ValidVaultName, kv.VaultNameRule,
+		"name", "retentionDays", "purgeProtection", "throttle", "access", "secrets")
 	if err != nil {
-		return err
-	}
-	nameNode := m.Get("name")
-	name, err := yamlnode.Str(nameNode, "vault name")
-	if err != nil {
-		return err
-	}
-	if !kv.ValidVaultName(name) {
-		return yamlnode.Errorf(nameNode, "vault name %q is invalid: %s", name, kv.VaultNameRule)
-	}
-	if err := m.Known(fmt.Sprintf(" in vault %q", name), "name", "retentionDays", "purgeProtection", "throttle", "access", "secrets"); err != nil {
 		return err
 	}
 	*s = Settings{Name: strings.ToLower(name), RetentionDays: kv.DefaultRetentionDays}

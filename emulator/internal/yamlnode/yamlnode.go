@@ -138,6 +138,27 @@ func Require(n *yaml.Node, what, key string) (Mapping, error) {
 	return m, err
 }
 
+// Named reads the mapping of a thing its name identifies (an identity, a
+// vault): what needs a name; the name must be a string for which valid
+// holds, else `{what} name "x" is invalid: {rule}`; and every key must be
+// in keys (` in {what} "x"` completes the message). It returns the
+// mapping and the name as written.
+func Named(n *yaml.Node, what string, valid func(string) bool, rule string, keys ...string) (Mapping, string, error) {
+	m, err := Require(n, what, "name")
+	if err != nil {
+		return m, "", err
+	}
+	nameNode := m.Get("name")
+	name, err := Str(nameNode, what+" name")
+	if err != nil {
+		return m, "", err
+	}
+	if !valid(name) {
+		return m, "", Errorf(nameNode, "%s name %q is invalid: %s", what, name, rule)
+	}
+	return m, name, m.Known(fmt.Sprintf(" in %s %q", what, name), keys...)
+}
+
 // Str returns a scalar's text. Numbers and booleans are accepted as the
 // text written, so `tags: {build: 42}` means "42". The message never
 // quotes the value, which may be a secret.
