@@ -45,8 +45,8 @@ func ErrorAt(line int, format string, args ...any) error {
 	return &Error{Line: line, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Resolve follows aliases to the node they name.
-func Resolve(n *yaml.Node) *yaml.Node {
+// resolve follows aliases to the node they name.
+func resolve(n *yaml.Node) *yaml.Node {
 	for n != nil && n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
@@ -55,7 +55,7 @@ func Resolve(n *yaml.Node) *yaml.Node {
 
 // IsNull reports whether n is absent or an explicit null (`key:`, `~`).
 func IsNull(n *yaml.Node) bool {
-	n = Resolve(n)
+	n = resolve(n)
 	return n == nil || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
 
@@ -74,13 +74,13 @@ type Entry struct {
 // Map reads n as a mapping, rejecting duplicate keys. what names the
 // mapping in messages ("vault \"x\"").
 func Map(n *yaml.Node, what string) (Mapping, error) {
-	n = Resolve(n)
+	n = resolve(n)
 	if n.Kind != yaml.MappingNode {
 		return Mapping{}, Errorf(n, "%s must be a mapping", what)
 	}
 	m := Mapping{Node: n, entries: make([]Entry, 0, len(n.Content)/2)}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := Resolve(n.Content[i])
+		k := resolve(n.Content[i])
 		if k.Kind != yaml.ScalarNode {
 			return Mapping{}, Errorf(k, "keys in %s must be plain names", what)
 		}
@@ -163,7 +163,7 @@ func Named(n *yaml.Node, what string, valid func(string) bool, rule string, keys
 // text written, so `tags: {build: 42}` means "42". The message never
 // quotes the value, which may be a secret.
 func Str(n *yaml.Node, what string) (string, error) {
-	n = Resolve(n)
+	n = resolve(n)
 	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
 		return "", Errorf(n, "%s must be a string", what)
 	}
@@ -172,7 +172,7 @@ func Str(n *yaml.Node, what string) (string, error) {
 
 // Int returns an integer scalar.
 func Int(n *yaml.Node, what string) (int, error) {
-	n = Resolve(n)
+	n = resolve(n)
 	var v int
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&v) != nil {
 		return 0, Errorf(n, "%s must be an integer", what)
@@ -182,7 +182,7 @@ func Int(n *yaml.Node, what string) (int, error) {
 
 // Bool returns a boolean scalar.
 func Bool(n *yaml.Node, what string) (bool, error) {
-	n = Resolve(n)
+	n = resolve(n)
 	var v bool
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&v) != nil {
 		return false, Errorf(n, "%s must be true or false", what)
@@ -195,7 +195,7 @@ func Seq(n *yaml.Node, what string) ([]*yaml.Node, error) {
 	if IsNull(n) {
 		return nil, nil
 	}
-	n = Resolve(n)
+	n = resolve(n)
 	if n.Kind != yaml.SequenceNode {
 		return nil, Errorf(n, "%s must be a list", what)
 	}
@@ -204,7 +204,7 @@ func Seq(n *yaml.Node, what string) ([]*yaml.Node, error) {
 
 // Line is the line of n after resolving aliases, 0 for nil.
 func Line(n *yaml.Node) int {
-	if n = Resolve(n); n != nil {
+	if n = resolve(n); n != nil {
 		return n.Line
 	}
 	return 0
