@@ -12,7 +12,10 @@
 // (any port) select vault {name}; any other host (localhost, an IP address,
 // a container name) selects the default vault, the first of Options.Vaults.
 // A {name} that is not configured is created on first use with the default
-// settings (90 days retention, no purge protection).
+// settings (90 days retention, no purge protection); a {name} no vault can
+// have (kv.ValidVaultName) is refused with 400 BadParameter.
+//
+// Settings read themselves from a config file (Settings.UnmarshalYAML).
 package vault
 
 import (
