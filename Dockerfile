@@ -20,7 +20,7 @@ RUN go mod download
 COPY . .
 # healthprobe answers HEALTHCHECK: the final image has no shell or curl.
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/bin/emulator ./cmd/emulator \
- && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/bin/healthprobe ./examples/healthprobe \
+ && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/bin/healthprobe ./cmd/healthprobe \
  && mkdir -p /out/state/tls /out/state/data /out/arc-tokens
 
 FROM scratch

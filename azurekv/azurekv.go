@@ -52,6 +52,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
+	"github.com/secretkit/secretkit/kv"
 	"github.com/secretkit/secretkit/provider"
 )
 
@@ -68,7 +69,7 @@ const Scheme = "azurekv"
 const DefaultMaxConcurrency = 8
 
 // MaxNameLength is the longest secret name Key Vault accepts.
-const MaxNameLength = 127
+const MaxNameLength = kv.MaxSecretNameLength
 
 // Options configures [New]. A nil *Options means the defaults.
 type Options struct {
@@ -201,20 +202,7 @@ func (p *Provider) GetSecret(ctx context.Context, name, version string) (provide
 // checkName applies Key Vault's name rule (1–127 of ASCII letters, digits
 // and '-') before any request, so a name the service would reject costs
 // no round trip and cannot alter the request path.
-func checkName(name string) error {
-	if name == "" {
-		return errors.New("the name is empty")
-	}
-	if len(name) > MaxNameLength {
-		return fmt.Errorf("the name is %d characters long; Key Vault allows at most %d", len(name), MaxNameLength)
-	}
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; !isAlnum(c) && c != '-' {
-			return fmt.Errorf("character %q at offset %d is not allowed; Key Vault names use only letters, digits and '-'", c, i)
-		}
-	}
-	return nil
-}
+func checkName(name string) error { return kv.CheckSecretName(name) }
 
 // checkVersion accepts the empty version (latest) and anything shaped like
 // a version id the service issues, which is letters and digits only; other

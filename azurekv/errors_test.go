@@ -256,7 +256,7 @@ func TestSetGetListSurfaceProperties(t *testing.T) {
 	ctx := context.Background()
 	p := f.provider(t, f.systemCred, "myvault")
 	name := "Mixed-" + providertest.UniqueName("props")
-	before := f.e.Clock.Now().Add(-2 * time.Second)
+	before := f.e.Now().Add(-2 * time.Second)
 
 	set, err := p.Set(ctx, name, provider.NewValue("s3cr3t"), &azurekv.SetOptions{
 		ContentType: "text/plain",

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/secretkit/secretkit/emulator/identity"
 )
 
 // adminHandler serves /_emulator/ on the identity listener only: the vault
@@ -52,8 +54,9 @@ func (s *Server) adminHandler() http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /_emulator/env", func(w http.ResponseWriter, r *http.Request) {
+		lines, _ := s.Env(identity.AppService) // a known flavour: no error
 		env := map[string]string{}
-		for _, kv := range s.ClientEnv() {
+		for _, kv := range lines {
 			env[kv.Key] = kv.Value
 		}
 		writeJSON(w, http.StatusOK, env)

@@ -262,7 +262,7 @@ func TestUnknownIdentityIsForbidden(t *testing.T) {
 	grants := []grant{{identity: "policy-get", permission: "get"}, {identity: "role-user-vault", role: "Key Vault Secrets User"}}
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: matrixConfig(grants)})
 	tenant := e.Config.Tenant
-	now := e.Clock.Now().Unix()
+	now := e.Now().Unix()
 	const ghostOID, ghostApp = "9e9e9e9e-0000-4000-8000-0000000000aa", "9e9e9e9e-0000-4000-8000-0000000000bb"
 	ghost := "Bearer " + signJWT(t, map[string]string{"alg": "RS256", "typ": "JWT", "kid": signingKey(t, e).ID()}, map[string]any{
 		"aud": "https://vault.azure.net", "iss": token.IssuerURL(tenant), "tid": tenant,

@@ -17,7 +17,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
-	"github.com/secretkit/secretkit/emulator"
 	"github.com/secretkit/secretkit/emulator/emulatortest"
 	"github.com/secretkit/secretkit/emulator/identity"
 )
@@ -60,14 +59,14 @@ const greetingValue = "hello-from-the-flavour-tests"
 type flavourRun struct {
 	e    *emulatortest.Emulator
 	logs *logRecords
-	env  []emulator.EnvVar
+	env  []identity.EnvVar
 }
 
-func startFlavour(t *testing.T, f emulator.Flavour) *flavourRun {
+func startFlavour(t *testing.T, f identity.Flavour) *flavourRun {
 	t.Helper()
 	logs := &logRecords{}
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: flavoursConfig, Logger: logs.logger()})
-	env, err := e.Server.FlavourEnv(f)
+	env, err := e.Server.Env(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +205,7 @@ func refusesSelection(t *testing.T, e *emulatortest.Emulator, c miCase, wantErr 
 }
 
 func TestFlavourIMDS(t *testing.T) {
-	r := startFlavour(t, emulator.IMDS)
+	r := startFlavour(t, identity.IMDS)
 	// Go cannot move IMDS: the test transport routes 169.254.169.254 to the
 	// identity listener and the vault's real-looking name to the vault, so
 	// challenge-resource verification stays on.
@@ -234,25 +233,25 @@ func TestFlavourIMDS(t *testing.T) {
 }
 
 func TestFlavourAppService(t *testing.T) {
-	r := startFlavour(t, emulator.AppService)
+	r := startFlavour(t, identity.AppService)
 	r.runManagedIdentity(t, "appservice", r.value(t, "AZURE_KEYVAULT_URL"), r.caClient(t), false,
 		systemAssigned, byClientID, byObjectID, byResourceID)
 }
 
 func TestFlavourCloudShell(t *testing.T) {
-	r := startFlavour(t, emulator.CloudShell)
+	r := startFlavour(t, identity.CloudShell)
 	r.runManagedIdentity(t, "cloudshell", r.value(t, "AZURE_KEYVAULT_URL"), r.caClient(t), false, systemAssigned)
 	refusesSelection(t, r.e, byClientID, "Cloud Shell doesn't support user-assigned managed identities")
 }
 
 func TestFlavourAzureML(t *testing.T) {
-	r := startFlavour(t, emulator.AzureML)
+	r := startFlavour(t, identity.AzureML)
 	r.runManagedIdentity(t, "azureml", r.value(t, "AZURE_KEYVAULT_URL"), r.caClient(t), false, systemAssigned, byClientID)
 	refusesSelection(t, r.e, byObjectID, "Azure ML supports specifying a user-assigned managed identity by client ID only")
 }
 
 func TestFlavourServiceFabric(t *testing.T) {
-	r := startFlavour(t, emulator.ServiceFabric)
+	r := startFlavour(t, identity.ServiceFabric)
 	if got, want := r.value(t, "IDENTITY_SERVER_THUMBPRINT"), r.e.Server.Authority().Thumbprint(); got != want {
 		t.Fatalf("thumbprint line %s, server certificate %s", got, want)
 	}
@@ -265,7 +264,7 @@ func TestFlavourServiceFabric(t *testing.T) {
 func TestFlavourArc(t *testing.T) {
 	// Register before the emulator starts, so it runs after its shutdown.
 	prepareArcKeyDir(t)
-	r := startFlavour(t, emulator.Arc)
+	r := startFlavour(t, identity.Arc)
 	r.runManagedIdentity(t, "arc", r.value(t, "AZURE_KEYVAULT_URL"), r.caClient(t), false,
 		systemAssigned, byClientID, byObjectID, byResourceID)
 }
@@ -292,7 +291,7 @@ func prepareArcKeyDir(t *testing.T) {
 }
 
 func TestFlavourDefaultAzureCredentialFromEnvOnly(t *testing.T) {
-	r := startFlavour(t, emulator.AppService)
+	r := startFlavour(t, identity.AppService)
 	vaultURL, client := r.value(t, "AZURE_KEYVAULT_URL"), r.caClient(t)
 	before := len(r.logs.records(t, "identity token issued"))
 	for _, tc := range []struct {
@@ -319,11 +318,11 @@ func TestFlavourDefaultAzureCredentialFromEnvOnly(t *testing.T) {
 }
 
 func TestFlavourWorkloadIdentity(t *testing.T) {
-	r := startFlavour(t, emulator.Workload)
+	r := startFlavour(t, identity.Workload)
 	if _, err := r.e.Server.WriteWorkloadTokenFile(); err != nil {
 		t.Fatal(err)
 	}
-	want := r.e.Server.WorkloadIdentity().Name
+	want := r.e.Server.Endpoints().WorkloadIdentity().Name
 	client := r.caClient(t)
 	before := 0
 

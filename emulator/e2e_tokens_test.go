@@ -111,7 +111,7 @@ func TestBadTokensAreRefusedWithKeyVaultsAnswer(t *testing.T) {
 	app := e.Identity(t, "app")
 	valid := imdsToken(t, e, app.ClientID, "https://vault.azure.net")
 
-	now := e.Clock.Now().Unix()
+	now := e.Now().Unix()
 	rs256 := map[string]string{"alg": "RS256", "typ": "JWT", "kid": kid}
 	// claims is a well-formed access token for app; change one thing per row.
 	claims := func(change func(map[string]any)) map[string]any {
@@ -210,9 +210,9 @@ func TestBadTokensAreRefusedWithKeyVaultsAnswer(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := e.Clock.Now().Unix()
+			before := e.Now().Unix()
 			r := vaultCall(t, e.Client(), http.MethodGet, probeURL, tc.authorization, "")
-			after := e.Clock.Now().Unix()
+			after := e.Now().Unix()
 			if r.status != http.StatusUnauthorized || r.err.Code != "Unauthorized" {
 				t.Fatalf("got %d %q, want 401 Unauthorized (body %s)", r.status, r.err.Code, r.body)
 			}
@@ -327,12 +327,12 @@ func TestAdvancedClockExpiresTokens(t *testing.T) {
 		t.Fatalf("fresh token: %d %s", r.status, r.body)
 	}
 	e.Advance(time.Hour + token.Skew + time.Minute)
-	before := e.Clock.Now().Unix()
+	before := e.Now().Unix()
 	r := vaultCall(t, e.Client(), http.MethodGet, probeURL, "Bearer "+old, "")
 	if r.status != http.StatusUnauthorized || r.err.Code != "Unauthorized" || r.err.Message != "AKV10010: Token expired." {
 		t.Fatalf("after Advance: %d %q %q, want 401 Unauthorized AKV10010", r.status, r.err.Code, r.err.Message)
 	}
-	checkClaimsChallenge(t, r.challenge, before, e.Clock.Now().Unix())
+	checkClaimsChallenge(t, r.challenge, before, e.Now().Unix())
 	renewed := imdsToken(t, e, "", "https://vault.azure.net")
 	if r := vaultCall(t, e.Client(), http.MethodGet, probeURL, "Bearer "+renewed, ""); r.status != http.StatusOK {
 		t.Errorf("token issued after Advance: %d %s", r.status, r.body)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/secretkit/secretkit/emulator"
 	"github.com/secretkit/secretkit/emulator/config"
+	"github.com/secretkit/secretkit/emulator/identity"
 )
 
 // Start runs the emulator in this process on free loopback ports; its
@@ -39,7 +40,11 @@ vaults:
 	}
 	defer srv.Close()
 
-	for _, kv := range srv.ClientEnv() {
+	env, err := srv.Env(identity.AppService)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, kv := range env {
 		fmt.Println(kv.Key)
 	}
 	// Output:

@@ -1,7 +1,6 @@
 package emulator_test
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"net/url"
@@ -21,24 +20,24 @@ import (
 
 func TestParseFlavourAcceptsEveryFlavourAndCommonSpellings(t *testing.T) {
 	t.Parallel()
-	for _, f := range emulator.Flavours {
-		got, err := emulator.ParseFlavour(string(f))
+	for _, f := range identity.Flavours {
+		got, err := identity.ParseFlavour(string(f))
 		if err != nil || got != f {
 			t.Errorf("ParseFlavour(%q) = %q, %v", f, got, err)
 		}
 	}
-	for in, want := range map[string]emulator.Flavour{
-		"App Service":    emulator.AppService,
-		"app-service":    emulator.AppService,
-		" IMDS ":         emulator.IMDS,
-		"Cloud_Shell":    emulator.CloudShell,
-		"AzureML":        emulator.AzureML,
-		"azure-ml":       emulator.AzureML,
-		"ARC":            emulator.Arc,
-		"service-fabric": emulator.ServiceFabric,
-		"Workload":       emulator.Workload,
+	for in, want := range map[string]identity.Flavour{
+		"App Service":    identity.AppService,
+		"app-service":    identity.AppService,
+		" IMDS ":         identity.IMDS,
+		"Cloud_Shell":    identity.CloudShell,
+		"AzureML":        identity.AzureML,
+		"azure-ml":       identity.AzureML,
+		"ARC":            identity.Arc,
+		"service-fabric": identity.ServiceFabric,
+		"Workload":       identity.Workload,
 	} {
-		if got, err := emulator.ParseFlavour(in); err != nil || got != want {
+		if got, err := identity.ParseFlavour(in); err != nil || got != want {
 			t.Errorf("ParseFlavour(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
@@ -47,7 +46,7 @@ func TestParseFlavourAcceptsEveryFlavourAndCommonSpellings(t *testing.T) {
 func TestParseFlavourRefusesUnknownNames(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{"", "vm", "appservices", "workload-identity"} {
-		_, err := emulator.ParseFlavour(in)
+		_, err := identity.ParseFlavour(in)
 		const want = "want one of appservice, imds, cloudshell, azureml, arc, servicefabric, workload"
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `"`+in+`"`) {
 			t.Errorf("ParseFlavour(%q) error = %v, want it to name the input and list the flavours", in, err)
@@ -69,45 +68,48 @@ func TestFlavourEnvLinesPerFlavour(t *testing.T) {
 	s := e.Server
 	ca := s.Authority().CAPath
 	tenant := "0e0e0e0e-1111-4222-8333-444444444444"
-	head := []emulator.EnvVar{{Key: "AZURE_KEYVAULT_URL", Value: e.VaultURL}, {Key: "AZURE_TENANT_ID", Value: tenant}}
-	tail := []emulator.EnvVar{{Key: "SSL_CERT_FILE", Value: ca}, {Key: "NODE_EXTRA_CA_CERTS", Value: ca}}
-	lines := func(mid ...emulator.EnvVar) []emulator.EnvVar {
-		return append(append(append([]emulator.EnvVar{}, head...), mid...), tail...)
+	head := identity.Env{{Key: "AZURE_KEYVAULT_URL", Value: e.VaultURL}, {Key: "AZURE_TENANT_ID", Value: tenant}}
+	tail := identity.Env{{Key: "SSL_CERT_FILE", Value: ca}, {Key: "NODE_EXTRA_CA_CERTS", Value: ca}}
+	lines := func(mid ...identity.EnvVar) identity.Env {
+		return append(append(append(identity.Env{}, head...), mid...), tail...)
 	}
 	vaultBase := strings.TrimSuffix(e.VaultURL, "/")
 	batch := e.Identity(t, "batch")
 	tokenFile := strings.TrimSuffix(ca, "ca.pem") + emulator.WorkloadTokenFileName
 
-	cases := map[emulator.Flavour][]emulator.EnvVar{
-		emulator.AppService: s.ClientEnv(),
-		emulator.IMDS:       lines(emulator.EnvVar{Key: "AZURE_POD_IDENTITY_AUTHORITY_HOST", Value: e.IdentityURL}),
-		emulator.CloudShell: lines(emulator.EnvVar{Key: "MSI_ENDPOINT", Value: e.IdentityURL + "/cloudshell/token"}),
-		emulator.AzureML: lines(
-			emulator.EnvVar{Key: "MSI_ENDPOINT", Value: e.IdentityURL + "/azureml/token"},
-			emulator.EnvVar{Key: "MSI_SECRET", Value: "flavour-header-secret"}),
-		emulator.Arc: lines(
-			emulator.EnvVar{Key: "IDENTITY_ENDPOINT", Value: e.IdentityURL + "/arc/token"},
-			emulator.EnvVar{Key: "IMDS_ENDPOINT", Value: e.IdentityURL}),
-		emulator.ServiceFabric: lines(
-			emulator.EnvVar{Key: "IDENTITY_ENDPOINT", Value: vaultBase + "/servicefabric/token"},
-			emulator.EnvVar{Key: "IDENTITY_HEADER", Value: "flavour-header-secret"},
-			emulator.EnvVar{Key: "IDENTITY_SERVER_THUMBPRINT", Value: s.Authority().Thumbprint()}),
-		emulator.Workload: lines(
-			emulator.EnvVar{Key: "AZURE_AUTHORITY_HOST", Value: e.VaultURL},
-			emulator.EnvVar{Key: "AZURE_CLIENT_ID", Value: batch.ClientID},
-			emulator.EnvVar{Key: "AZURE_FEDERATED_TOKEN_FILE", Value: tokenFile}),
+	cases := map[identity.Flavour]identity.Env{
+		identity.AppService: lines(
+			identity.EnvVar{Key: "IDENTITY_ENDPOINT", Value: e.IdentityURL + "/msi/token"},
+			identity.EnvVar{Key: "IDENTITY_HEADER", Value: "flavour-header-secret"},
+			identity.EnvVar{Key: "AZURE_POD_IDENTITY_AUTHORITY_HOST", Value: e.IdentityURL}),
+		identity.IMDS:       lines(identity.EnvVar{Key: "AZURE_POD_IDENTITY_AUTHORITY_HOST", Value: e.IdentityURL}),
+		identity.CloudShell: lines(identity.EnvVar{Key: "MSI_ENDPOINT", Value: e.IdentityURL + "/cloudshell/token"}),
+		identity.AzureML: lines(
+			identity.EnvVar{Key: "MSI_ENDPOINT", Value: e.IdentityURL + "/azureml/token"},
+			identity.EnvVar{Key: "MSI_SECRET", Value: "flavour-header-secret"}),
+		identity.Arc: lines(
+			identity.EnvVar{Key: "IDENTITY_ENDPOINT", Value: e.IdentityURL + "/arc/token"},
+			identity.EnvVar{Key: "IMDS_ENDPOINT", Value: e.IdentityURL}),
+		identity.ServiceFabric: lines(
+			identity.EnvVar{Key: "IDENTITY_ENDPOINT", Value: vaultBase + "/servicefabric/token"},
+			identity.EnvVar{Key: "IDENTITY_HEADER", Value: "flavour-header-secret"},
+			identity.EnvVar{Key: "IDENTITY_SERVER_THUMBPRINT", Value: s.Authority().Thumbprint()}),
+		identity.Workload: lines(
+			identity.EnvVar{Key: "AZURE_AUTHORITY_HOST", Value: e.VaultURL},
+			identity.EnvVar{Key: "AZURE_CLIENT_ID", Value: batch.ClientID},
+			identity.EnvVar{Key: "AZURE_FEDERATED_TOKEN_FILE", Value: tokenFile}),
 	}
-	if len(cases) != len(emulator.Flavours) {
-		t.Fatalf("table covers %d flavours, Flavours has %d", len(cases), len(emulator.Flavours))
+	if len(cases) != len(identity.Flavours) {
+		t.Fatalf("table covers %d flavours, Flavours has %d", len(cases), len(identity.Flavours))
 	}
-	for _, f := range emulator.Flavours {
-		got, err := s.FlavourEnv(f)
+	for _, f := range identity.Flavours {
+		got, err := s.Env(f)
 		if err != nil {
-			t.Errorf("FlavourEnv(%s): %v", f, err)
+			t.Errorf("Env(%s): %v", f, err)
 			continue
 		}
 		if !reflect.DeepEqual(got, cases[f]) {
-			t.Errorf("FlavourEnv(%s) =\n%v\nwant\n%v", f, got, cases[f])
+			t.Errorf("Env(%s) =\n%v\nwant\n%v", f, got, cases[f])
 		}
 	}
 }
@@ -121,13 +123,13 @@ func TestFlavourEnvLinesPerFlavour(t *testing.T) {
 func TestFlavourEnvSelectsItsSourceInTheSDKsOrder(t *testing.T) {
 	t.Parallel()
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: flavourEnvConfig})
-	want := map[emulator.Flavour]mi.SourceName{
-		emulator.AppService: mi.AppService, emulator.IMDS: mi.IMDS, emulator.CloudShell: mi.CloudShell,
-		emulator.AzureML: mi.AzureML, emulator.Arc: mi.AzureArc, emulator.ServiceFabric: mi.ServiceFabric,
-		emulator.Workload: mi.IMDS,
+	want := map[identity.Flavour]mi.SourceName{
+		identity.AppService: mi.AppService, identity.IMDS: mi.IMDS, identity.CloudShell: mi.CloudShell,
+		identity.AzureML: mi.AzureML, identity.Arc: mi.AzureArc, identity.ServiceFabric: mi.ServiceFabric,
+		identity.Workload: mi.IMDS,
 	}
-	for _, f := range emulator.Flavours {
-		env, err := e.Server.FlavourEnv(f)
+	for _, f := range identity.Flavours {
+		env, err := e.Server.Env(f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,20 +147,20 @@ func TestFlavourEnvSelectsItsSourceInTheSDKsOrder(t *testing.T) {
 func TestFlavourEnvRefusesUnknownFlavour(t *testing.T) {
 	t.Parallel()
 	e := emulatortest.Start(t, nil)
-	env, err := e.Server.FlavourEnv(emulator.Flavour("kubernetes"))
+	env, err := e.Server.Env(identity.Flavour("kubernetes"))
 	if err == nil || env != nil || !strings.Contains(err.Error(), `"kubernetes"`) {
-		t.Errorf("FlavourEnv(kubernetes) = %v, %v; want nil and an error naming it", env, err)
+		t.Errorf("Env(kubernetes) = %v, %v; want nil and an error naming it", env, err)
 	}
 }
 
 func TestWorkloadIdentityFallsBackToTheSystemIdentity(t *testing.T) {
 	t.Parallel()
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: "identities: [{name: only, kind: system}]\n"})
-	if got := e.Server.WorkloadIdentity(); got.Name != "only" {
+	if got := e.Server.Endpoints().WorkloadIdentity(); got.Name != "only" {
 		t.Errorf("WorkloadIdentity = %q, want the only identity", got.Name)
 	}
 	e = emulatortest.Start(t, &emulatortest.Options{ConfigYAML: flavourEnvConfig})
-	if got := e.Server.WorkloadIdentity(); got.Name != "batch" {
+	if got := e.Server.Endpoints().WorkloadIdentity(); got.Name != "batch" {
 		t.Errorf("WorkloadIdentity = %q, want the first user-assigned identity", got.Name)
 	}
 }
@@ -166,7 +168,7 @@ func TestWorkloadIdentityFallsBackToTheSystemIdentity(t *testing.T) {
 func TestWriteWorkloadTokenFileWritesTheNamedFile(t *testing.T) {
 	t.Parallel()
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: flavourEnvConfig})
-	env, err := e.Server.FlavourEnv(emulator.Workload)
+	env, err := e.Server.Env(identity.Workload)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +177,7 @@ func TestWriteWorkloadTokenFileWritesTheNamedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if want := envValue(env, "AZURE_FEDERATED_TOKEN_FILE"); path != want {
-		t.Fatalf("wrote %s, FlavourEnv names %s", path, want)
+		t.Fatalf("wrote %s, Env names %s", path, want)
 	}
 	info, err := os.Stat(path)
 	if err != nil {
@@ -190,7 +192,7 @@ func TestWriteWorkloadTokenFileWritesTheNamedFile(t *testing.T) {
 	}
 	// A federated assertion is signed by the emulator's key but is not an
 	// access token: the vault must refuse it for its issuer.
-	v := &token.Validator{Key: signingKey(t, e), Tenant: e.Config.Tenant, Clock: e.Clock}
+	v := &token.Validator{Key: signingKey(t, e), Tenant: e.Config.Tenant, Clock: e}
 	_, err = v.Validate(string(raw))
 	if err == nil || !strings.Contains(err.Error(), "found "+identity.FederationIssuer) {
 		t.Errorf("federated token validated as an access token: %v", err)
@@ -198,7 +200,7 @@ func TestWriteWorkloadTokenFileWritesTheNamedFile(t *testing.T) {
 }
 
 // envValue is the value of key in lines, or "" if absent.
-func envValue(lines []emulator.EnvVar, key string) string {
+func envValue(lines identity.Env, key string) string {
 	for _, kv := range lines {
 		if kv.Key == key {
 			return kv.Value
@@ -207,16 +209,12 @@ func envValue(lines []emulator.EnvVar, key string) string {
 	return ""
 }
 
-func TestWriteFlavourEnvWritesTheLines(t *testing.T) {
+func TestEnvWritesTheLines(t *testing.T) {
 	t.Parallel()
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: flavourEnvConfig})
-	var appService bytes.Buffer
-	if err := e.Server.WriteEnv(&appService); err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	for _, f := range emulator.Flavours {
-		lines, err := e.Server.FlavourEnv(f)
+	for _, f := range identity.Flavours {
+		lines, err := e.Server.Env(f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,15 +222,11 @@ func TestWriteFlavourEnvWritesTheLines(t *testing.T) {
 		for _, kv := range lines {
 			want.WriteString(kv.Key + "=" + kv.Value + "\n")
 		}
-		var got bytes.Buffer
-		if err := e.Server.WriteFlavourEnv(&got, f); err != nil || got.String() != want.String() {
-			t.Errorf("WriteFlavourEnv(%s) = %q, %v; want %q", f, got.String(), err, want.String())
-		}
-		if f == emulator.AppService && got.String() != appService.String() {
-			t.Errorf("WriteFlavourEnv(appservice) differs from WriteEnv:\n%s\n%s", got.String(), appService.String())
+		if got := lines.String(); got != want.String() {
+			t.Errorf("Env(%s).String() = %q; want %q", f, got, want.String())
 		}
 		path := filepath.Join(dir, string(f)+".env")
-		if err := e.Server.WriteFlavourEnvFile(path, f); err != nil {
+		if err := lines.WriteFile(path); err != nil {
 			t.Fatal(err)
 		}
 		data, err := os.ReadFile(path)
@@ -245,17 +239,11 @@ func TestWriteFlavourEnvWritesTheLines(t *testing.T) {
 			t.Errorf("env file for %s: mode %v, want 0644", f, info.Mode().Perm())
 		}
 	}
-	path := filepath.Join(dir, "bogus.env")
-	if err := e.Server.WriteFlavourEnvFile(path, "bogus"); err == nil {
-		t.Error("WriteFlavourEnvFile wrote an unknown flavour")
-	}
-	if err := e.Server.WriteFlavourEnv(&bytes.Buffer{}, "bogus"); err == nil {
-		t.Error("WriteFlavourEnv wrote an unknown flavour")
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != len(emulator.Flavours) {
+	if entries, _ := os.ReadDir(dir); len(entries) != len(identity.Flavours) {
 		t.Errorf("%d files in the env directory, want one per flavour and no leftovers", len(entries))
 	}
-	if err := e.Server.WriteFlavourEnvFile(filepath.Join(dir, "missing", "x.env"), emulator.IMDS); err == nil ||
+	lines, _ := e.Server.Env(identity.IMDS)
+	if err := lines.WriteFile(filepath.Join(dir, "missing", "x.env")); err == nil ||
 		!strings.HasPrefix(err.Error(), "writing env file") {
 		t.Errorf("env file in a missing directory: %v", err)
 	}
@@ -278,7 +266,7 @@ func TestAdvanceRefreshesTheWorkloadTokenFile(t *testing.T) {
 	}
 	form := url.Values{
 		"grant_type":            {"client_credentials"},
-		"client_id":             {e.Server.WorkloadIdentity().ClientID},
+		"client_id":             {e.Server.Endpoints().WorkloadIdentity().ClientID},
 		"scope":                 {"https://vault.azure.net/.default"},
 		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
 		"client_assertion":      {string(assertion)},

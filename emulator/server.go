@@ -19,8 +19,6 @@ package emulator
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,14 +28,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/secretkit/secretkit/emulator/access"
 	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/config"
 	"github.com/secretkit/secretkit/emulator/identity"
-	"github.com/secretkit/secretkit/emulator/internal/atomicfile"
 	"github.com/secretkit/secretkit/emulator/store"
 	"github.com/secretkit/secretkit/emulator/tlsca"
 	"github.com/secretkit/secretkit/emulator/token"
@@ -100,15 +96,17 @@ type Options struct {
 	// means the identity package's default.
 	ArcKeyDir string
 
-	// Clock is the emulator's time; nil means the wall clock. Advancing it
-	// moves token validity and scheduled purges together.
-	Clock *clock.Adjustable
+	// FrozenAt, when set, stops the emulator clock at that time: only
+	// Server.Advance moves it. For tests that compare exact times or need
+	// requests to share one throttling window. The zero value follows the
+	// wall clock.
+	FrozenAt time.Time
 
 	// Logger receives request and lifecycle logs; nil discards them.
 	Logger *slog.Logger
 }
 
-// Server is a running (or ready to run) emulator.
+// Server is a running emulator, made by Start.
 type Server struct {
 	cfg       *config.Config
 	clock     *clock.Adjustable
@@ -122,15 +120,22 @@ type Server struct {
 	vaultLn, identityLn net.Listener
 	vaultSrv, idSrv     *http.Server
 
-	// workloadFile is set once WriteWorkloadTokenFile has written the
-	// federated token file; Advance then rewrites it, since the token's
-	// lifetime runs on the emulator clock.
-	workloadFile atomic.Bool
+	// workloadWritten is when (wall clock) WriteWorkloadTokenFile last
+	// wrote the federated token file, zero before; the server then keeps
+	// the file fresh.
+	workloadMu      sync.Mutex
+	workloadWritten time.Time
 
-	stopPurge chan struct{}
-	purgeDone chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	// failed is closed when a listener stops serving on its own; serveErr
+	// says why (guarded by serveMu).
+	failed     chan struct{}
+	failOnce   sync.Once
+	serveMu    sync.Mutex
+	serveErr   error
+	stopChores chan struct{}
+	choresDone chan struct{}
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // DefaultTLSDir is the per-user directory the emulator keeps its key
@@ -149,10 +154,11 @@ func DefaultTLSDir() string {
 	return filepath.Join(os.TempDir(), "secretkit-emulator")
 }
 
-// Start builds a Server from opts and starts serving. The listeners accept
-// connections when it returns.
+// Start builds a Server from opts (config, key material, store, seeded
+// secrets) and starts serving. The listeners accept connections when it
+// returns; Shutdown or Close stops it.
 func Start(ctx context.Context, opts Options) (*Server, error) {
-	s, err := New(ctx, opts)
+	s, err := newServer(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -164,9 +170,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// New builds a Server without listening: config, key material, store,
-// seeding. Start is New plus listening.
-func New(ctx context.Context, opts Options) (*Server, error) {
+// newServer builds a Server without listening: config, key material,
+// store, seeding.
+func newServer(ctx context.Context, opts Options) (*Server, error) {
 	cfg := opts.Config
 	if cfg == nil {
 		cfg = config.Default()
@@ -175,9 +181,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	clk := opts.Clock
-	if clk == nil {
-		clk = &clock.Adjustable{}
+	clk := &clock.Adjustable{}
+	if !opts.FrozenAt.IsZero() {
+		clk = clock.NewFixed(opts.FrozenAt)
 	}
 	tlsDir := opts.TLSDir
 	if tlsDir == "" {
@@ -198,7 +204,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	backupKey, err := loadOrCreateBackupKey(tlsDir)
+	backupKey, err := vault.LoadOrCreateBackupKey(tlsDir)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +213,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	validator := &token.Validator{Key: key, Tenant: cfg.Tenant, Clock: clk}
 
 	endpoints, err := identity.New(identity.Options{
-		Identities: identities(cfg),
+		Identities: cfg.Identities,
 		Issuer:     issuer,
 		Tenant:     cfg.Tenant,
 		// Empty: the endpoints choose a random secret (Endpoints.Secret).
@@ -233,11 +239,12 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		Store:         st,
 		Clock:         clk,
 		Tenant:        cfg.Tenant,
-		Vaults:        vaultSettings(cfg),
-		Authenticator: validator,
-		Authorizer:    accessRules(cfg),
-		BackupKey:     backupKey,
-		Logger:        logger,
+		Vaults:        cfg.Vaults,
+		Authenticator: bearerAuth{validator},
+		// Where the vaults pretend to live, as RBAC denials name it.
+		Placement: access.Placement{SubscriptionID: cfg.SubscriptionID(), ResourceGroup: "emulator", Location: "local"},
+		BackupKey: backupKey,
+		Logger:    logger,
 	})
 	if err != nil {
 		st.Close()
@@ -267,14 +274,7 @@ func (s *Server) seed(ctx context.Context) error {
 		if len(v.Secrets) == 0 {
 			continue
 		}
-		seeds := make([]vault.SeedSecret, len(v.Secrets))
-		for i, sec := range v.Secrets {
-			seeds[i] = vault.SeedSecret{
-				Name: sec.Name, Value: sec.Value, ContentType: sec.ContentType,
-				Tags: sec.Tags, Enabled: sec.Enabled,
-			}
-		}
-		if err := s.vaultAPI.Seed(ctx, v.Name, seeds); err != nil {
+		if err := s.vaultAPI.Seed(ctx, v.Name, v.Secrets); err != nil {
 			return fmt.Errorf("seeding vault %s: %w", v.Name, err)
 		}
 	}
@@ -319,25 +319,48 @@ func (s *Server) serve() {
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
 	}
+	s.failed = make(chan struct{})
 	// ServeTLS (not Serve over a tls.Listener) also offers HTTP/2, as Key Vault does.
-	go s.vaultSrv.ServeTLS(s.vaultLn, "", "")
-	go s.idSrv.Serve(s.identityLn)
+	go s.serveUntilError("vault", func() error { return s.vaultSrv.ServeTLS(s.vaultLn, "", "") })
+	go s.serveUntilError("identity", func() error { return s.idSrv.Serve(s.identityLn) })
 
-	s.stopPurge = make(chan struct{})
-	s.purgeDone = make(chan struct{})
-	go s.purgeLoop()
+	s.stopChores = make(chan struct{})
+	s.choresDone = make(chan struct{})
+	go s.chores()
 }
 
-func (s *Server) purgeLoop() {
-	defer close(s.purgeDone)
+// serveUntilError runs one listener's Serve. Anything but the end
+// Shutdown causes (a listener closed underneath, an accept failure) is
+// logged, marks the server failed and is returned by Shutdown.
+func (s *Server) serveUntilError(listener string, serve func() error) {
+	err := serve()
+	if errors.Is(err, http.ErrServerClosed) {
+		return
+	}
+	s.logger.Error("listener stopped serving", "listener", listener, "err", err)
+	s.serveMu.Lock()
+	s.serveErr = errors.Join(s.serveErr, fmt.Errorf("%s listener: %w", listener, err))
+	s.serveMu.Unlock()
+	s.failOnce.Do(func() { close(s.failed) })
+}
+
+// Failed is closed when a listener stops serving on its own, not through
+// Shutdown: the server no longer answers there, and Shutdown returns why.
+func (s *Server) Failed() <-chan struct{} { return s.failed }
+
+// chores runs on the wall clock: scheduled purges and the federated token
+// file's refresh.
+func (s *Server) chores() {
+	defer close(s.choresDone)
 	t := time.NewTicker(purgeInterval)
 	defer t.Stop()
 	for {
 		select {
-		case <-s.stopPurge:
+		case <-s.stopChores:
 			return
-		case <-t.C:
+		case now := <-t.C:
 			s.purgeDue(context.Background())
+			s.refreshWorkloadToken(now, workloadTokenRefresh)
 		}
 	}
 }
@@ -382,10 +405,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		var errs []error
 		if s.vaultSrv != nil {
 			errs = append(errs, s.vaultSrv.Shutdown(ctx), s.idSrv.Shutdown(ctx))
-			close(s.stopPurge)
-			<-s.purgeDone
+			close(s.stopChores)
+			<-s.choresDone
 		}
-		errs = append(errs, s.endpoints.Close(), s.store.Close())
+		s.serveMu.Lock()
+		errs = append(errs, s.serveErr, s.endpoints.Close(), s.store.Close())
+		s.serveMu.Unlock()
 		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr
@@ -399,9 +424,9 @@ func (s *Server) Close() error {
 	return s.Shutdown(ctx)
 }
 
-// Clock is the emulator's clock; advancing it moves token validity and
-// scheduled purges.
-func (s *Server) Clock() *clock.Adjustable { return s.clock }
+// Now is the emulator clock's time: the wall clock (or Options.FrozenAt)
+// plus every Advance. Token lifetimes and soft-delete dates run on it.
+func (s *Server) Now() time.Time { return s.clock.Now() }
 
 // Config is the configuration the server runs with, defaults filled in.
 func (s *Server) Config() *config.Config { return s.cfg }
@@ -443,18 +468,15 @@ func (s *Server) Reset(ctx context.Context) error {
 	return s.seed(ctx)
 }
 
-// Advance moves the emulator clock forward and runs the purges that became
-// due, returning the new time. A federated token file written by
-// WriteWorkloadTokenFile is rewritten, so that workload-identity clients
-// can still exchange it after the jump.
+// Advance is the one way to move the emulator clock: forward by d (a
+// negative d is ignored), moving token validity and soft-delete schedules
+// together. It runs the purges that became due and rewrites a federated
+// token file written by WriteWorkloadTokenFile, so that workload-identity
+// clients can still exchange it after the jump. It returns the new time.
 func (s *Server) Advance(ctx context.Context, d time.Duration) time.Time {
 	now := s.clock.Advance(d)
 	s.purgeDue(ctx)
-	if s.workloadFile.Load() {
-		if _, err := s.WriteWorkloadTokenFile(); err != nil {
-			s.logger.Error("federated token file not refreshed after clock advance", "err", err)
-		}
-	}
+	s.refreshWorkloadToken(time.Now(), 0)
 	return now
 }
 
@@ -475,101 +497,16 @@ func (s *Server) reachable(a net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
-func identities(cfg *config.Config) []identity.Identity {
-	out := make([]identity.Identity, len(cfg.Identities))
-	for i, id := range cfg.Identities {
-		out[i] = identity.Identity{
-			Name: id.Name, Kind: id.Kind,
-			ClientID: id.ClientID, ObjectID: id.ObjectID, ResourceID: id.ResourceID,
-		}
-	}
-	return out
-}
+// bearerAuth lets the vault API authenticate with the token validator: a
+// token's claims name the caller that access decides for.
+type bearerAuth struct{ v *token.Validator }
 
-func vaultSettings(cfg *config.Config) []vault.Settings {
-	out := make([]vault.Settings, len(cfg.Vaults))
-	for i, v := range cfg.Vaults {
-		out[i] = vault.Settings{Name: v.Name, RetentionDays: v.RetentionDays, PurgeProtection: v.PurgeProtection}
-		if v.Throttle != nil {
-			out[i].Throttle = &vault.Throttle{Creates: v.Throttle.Creates, Other: v.Throttle.Other}
-		}
-	}
-	return out
-}
-
-// accessRules turns the config's per-vault access (identities by name)
-// into rules keyed by object id, which is what a token carries.
-func accessRules(cfg *config.Config) *access.Rules {
-	objectIDs := make(map[string]string, len(cfg.Identities))
-	for _, id := range cfg.Identities {
-		objectIDs[strings.ToLower(id.Name)] = id.ObjectID
-	}
-	rules := &access.Rules{
-		SubscriptionID: cfg.SubscriptionID(),
-		ResourceGroup:  "emulator",
-		Location:       "local",
-		Vaults:         map[string]access.VaultRules{},
-	}
-	for _, v := range cfg.Vaults {
-		if v.Access == nil {
-			continue
-		}
-		var vr access.VaultRules
-		switch {
-		case v.Access.Roles != nil:
-			vr.Model = access.RBAC
-			for _, ra := range v.Access.Roles {
-				vr.Roles = append(vr.Roles, access.RoleAssignment{
-					ObjectID: objectIDs[strings.ToLower(ra.Identity)], Role: ra.Role, Scope: ra.Scope,
-				})
-			}
-		default:
-			vr.Model = access.Policies
-			for _, p := range v.Access.Policies {
-				vr.Policies = append(vr.Policies, access.Policy{
-					ObjectID: objectIDs[strings.ToLower(p.Identity)], Permissions: p.Secrets,
-				})
-			}
-		}
-		rules.Vaults[strings.ToLower(v.Name)] = vr
-	}
-	return rules
-}
-
-// loadOrCreateBackupKey keeps the key that seals backup blobs next to the
-// other key material, so backups survive restarts but no other emulator
-// (or a tampered blob) restores them.
-func loadOrCreateBackupKey(dir string) ([]byte, error) {
-	path := filepath.Join(dir, "backup.key")
-	key, err := readBackupKey(path)
-	if err == nil || !errors.Is(err, os.ErrNotExist) {
-		return key, err
-	}
-	key = make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-	// Of emulators starting at once on a fresh directory, the first key
-	// published wins and the others read it below instead of replacing it.
-	if _, err := atomicfile.Create(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
-		return nil, fmt.Errorf("writing backup key: %w", err)
-	}
-	return readBackupKey(path)
-}
-
-func readBackupKey(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
+func (b bearerAuth) Authenticate(ctx context.Context, bearer, resource string) (access.Caller, error) {
+	c, err := b.v.Authenticate(ctx, bearer, resource)
 	if err != nil {
-		return nil, fmt.Errorf("reading backup key: %w", err)
+		return access.Caller{}, err
 	}
-	key, err := hex.DecodeString(strings.TrimSpace(string(data)))
-	if err != nil || len(key) != 32 {
-		return nil, fmt.Errorf("backup key %s is corrupt: want 64 hex characters", path)
-	}
-	return key, nil
+	return access.Caller{TenantID: c.TenantID, ObjectID: c.ObjectID, ClientID: c.AppID, ResourceID: c.ResourceID}, nil
 }
 
 func firstNonEmpty(values ...string) string {

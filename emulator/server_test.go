@@ -18,9 +18,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/secretkit/secretkit/emulator"
-	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/config"
 	"github.com/secretkit/secretkit/emulator/emulatortest"
+	"github.com/secretkit/secretkit/emulator/identity"
 )
 
 const seededConfig = `
@@ -118,7 +118,8 @@ func TestAdvanceRunsScheduledPurge(t *testing.T) {
 
 func TestAdminRoutes(t *testing.T) {
 	t.Parallel()
-	e := emulatortest.Start(t, nil)
+	frozen := time.Now()
+	e := emulatortest.Start(t, &emulatortest.Options{FrozenAt: frozen})
 	for _, tc := range []struct {
 		method, path string
 		want         int
@@ -136,8 +137,8 @@ func TestAdminRoutes(t *testing.T) {
 			t.Errorf("%s %s = %d %s, want %d", tc.method, tc.path, status, body, tc.want)
 		}
 	}
-	if e.Clock.Offset() != 0 {
-		t.Errorf("rejected advances moved the clock by %v", e.Clock.Offset())
+	if !e.Now().Equal(frozen) {
+		t.Errorf("rejected advances moved the clock by %v", e.Now().Sub(frozen))
 	}
 
 	// The admin routes are not part of the vault API.
@@ -214,7 +215,11 @@ func TestClientEnvNamesTheListeners(t *testing.T) {
 	t.Parallel()
 	e := emulatortest.Start(t, nil)
 	env := map[string]string{}
-	for _, kv := range e.Server.ClientEnv() {
+	lines, err := e.Server.Env(identity.AppService)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range lines {
 		env[kv.Key] = kv.Value
 	}
 	want := map[string]string{
@@ -313,7 +318,7 @@ func TestAdvertisedHostIsInTheCertificate(t *testing.T) {
 func TestConfiguredThrottleReachesTheVault(t *testing.T) {
 	t.Parallel()
 	// A clock that stands still keeps the three reads in one 10 s window.
-	e := emulatortest.Start(t, &emulatortest.Options{Clock: clock.NewFixed(time.Now()), ConfigYAML: `
+	e := emulatortest.Start(t, &emulatortest.Options{FrozenAt: time.Now(), ConfigYAML: `
 vaults:
   - name: myvault
     throttle: {other: 2}

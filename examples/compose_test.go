@@ -1,8 +1,9 @@
-// Package examples holds the runnable samples (webapp, healthprobe) and the
-// files that run them in containers. Its tests keep docker-compose.yml and
-// the Dockerfiles honest without a Docker engine: every flag and variable
-// they use must be one the programs accept, and the web app's settings must
-// be what the emulator, started with the compose settings, prints.
+// Package examples holds the runnable sample (webapp) and the files that
+// run it and the emulator (whose image probes itself with cmd/healthprobe)
+// in containers. Its tests keep docker-compose.yml and the Dockerfiles
+// honest without a Docker engine: every flag and variable they use must be
+// one the programs accept, and the web app's settings must be what the
+// emulator, started with the compose settings, prints.
 package examples
 
 import (
@@ -37,7 +38,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	for name, pkg := range map[string]string{"emulator": "../cmd/emulator", "webapp": "./webapp", "healthprobe": "./healthprobe"} {
+	for name, pkg := range map[string]string{"emulator": "../cmd/emulator", "webapp": "./webapp", "healthprobe": "../cmd/healthprobe"} {
 		bin[name] = filepath.Join(dir, name)
 		build := exec.Command("go", "build", "-o", bin[name], pkg)
 		build.Stderr = os.Stderr

@@ -19,7 +19,8 @@
 // Once both listeners accept connections it prints the client environment
 // for the chosen flavour as KEY=VALUE lines on stdout; logs go to stderr.
 // With -flavour workload it also writes the federated token file the lines
-// name, and rewrites it every workloadTokenRefresh while it runs.
+// name, which the server keeps fresh while it runs. It exits on SIGINT or
+// SIGTERM, or with an error when a listener stops serving.
 package main
 
 import (
@@ -37,15 +38,12 @@ import (
 
 	"github.com/secretkit/secretkit/emulator"
 	"github.com/secretkit/secretkit/emulator/config"
+	"github.com/secretkit/secretkit/emulator/identity"
 	"github.com/secretkit/secretkit/internal/envflag"
 )
 
 // shutdownGrace bounds how long in-flight requests may run after a signal.
 const shutdownGrace = 10 * time.Second
-
-// workloadTokenRefresh rewrites the federated token file well within the
-// token's one-hour lifetime, as the kubelet refreshes a projected token.
-const workloadTokenRefresh = 30 * time.Minute
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -81,7 +79,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (se
 	str(&s.envFile, "env-file", "", "also write the client environment (KEY=VALUE lines) to this file")
 	str(&s.identityHeader, "identity-header", "", "fixed IDENTITY_HEADER secret; empty uses the config's or a random one")
 	str(&s.advertiseHost, "advertise-host", "", "host name clients use to reach the emulator, put in the printed URLs (e.g. a compose service name)")
-	str(&s.flavour, "flavour", string(emulator.AppService), "managed-identity flavour whose client env is printed: appservice, imds, cloudshell, azureml, arc, servicefabric or workload")
+	str(&s.flavour, "flavour", string(identity.AppService), "managed-identity flavour whose client env is printed: appservice, imds, cloudshell, azureml, arc, servicefabric or workload")
 	str(&s.logFormat, "log-format", "text", "log format on stderr: text or json")
 	str(&s.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.Usage = func() {
@@ -127,7 +125,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	flavour, err := emulator.ParseFlavour(s.flavour)
+	flavour, err := identity.ParseFlavour(s.flavour)
 	if err != nil {
 		return err
 	}
@@ -150,20 +148,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	if flavour == emulator.Workload {
+	if flavour == identity.Workload {
 		if _, err := srv.WriteWorkloadTokenFile(); err != nil {
 			srv.Close()
 			return err
 		}
-		go refreshWorkloadToken(ctx, srv, logger)
 	}
-	if s.envFile != "" {
-		if err := srv.WriteFlavourEnvFile(s.envFile, flavour); err != nil {
-			srv.Close()
-			return err
-		}
+	env, err := srv.Env(flavour)
+	if err == nil && s.envFile != "" {
+		err = env.WriteFile(s.envFile)
 	}
-	if err := srv.WriteFlavourEnv(stdout, flavour); err != nil {
+	if err == nil {
+		_, err = io.WriteString(stdout, env.String())
+	}
+	if err != nil {
 		srv.Close()
 		return err
 	}
@@ -171,7 +169,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"vault", srv.VaultURL(), "identity", srv.IdentityURL(), "flavour", flavour,
 		"store", storeKind(s.dataFile), "tlsDir", s.tlsDir)
 
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-srv.Failed(): // logged by the server; Shutdown returns it
+	}
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
@@ -180,22 +181,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("stopped")
 	return nil
-}
-
-// refreshWorkloadToken rewrites the federated token file until ctx is done.
-func refreshWorkloadToken(ctx context.Context, srv *emulator.Server, logger *slog.Logger) {
-	t := time.NewTicker(workloadTokenRefresh)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := srv.WriteWorkloadTokenFile(); err != nil {
-				logger.Error("federated token file not refreshed", "err", err)
-			}
-		}
-	}
 }
 
 func storeKind(dataFile string) string {

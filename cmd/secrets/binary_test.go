@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/secretkit/secretkit/emulator/emulatortest"
+	"github.com/secretkit/secretkit/emulator/identity"
 )
 
 // TestBinaryExitCodes builds the command and runs it as a process, so the
@@ -29,7 +30,11 @@ func TestBinaryExitCodes(t *testing.T) {
 
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: kvConfig})
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "DB_PASSWORD=from-env"}
-	for _, kv := range e.Server.ClientEnv() {
+	clientEnv, err := e.Server.Env(identity.AppService)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range clientEnv {
 		env = append(env, kv.String())
 	}
 	vaultURL, err := url.Parse(e.VaultURL)

@@ -1,35 +1,15 @@
-// Package access decides who may do what in a vault: the operations that
-// access policies and RBAC grant, the caller a token names, and the denial
-// that becomes a 403. It is pure: no HTTP, no store.
+// Package access decides who may do what in a vault: the caller a token
+// names, the vault's access policies or role assignments, and the denial
+// that becomes a 403. It is pure: no HTTP, no store. What operations,
+// permissions, data actions and roles exist is Key Vault's vocabulary, in
+// package kv.
 package access
 
-import "context"
+import (
+	"context"
 
-// Operation names one of the twelve secret operations, the unit that access
-// policies and RBAC grant.
-type Operation string
-
-// The secret operations of the Key Vault data plane.
-const (
-	OpSet          Operation = "set"
-	OpGet          Operation = "get"
-	OpUpdate       Operation = "update"
-	OpDelete       Operation = "delete"
-	OpGetDeleted   Operation = "getDeleted"
-	OpListDeleted  Operation = "listDeleted"
-	OpPurge        Operation = "purge"
-	OpRecover      Operation = "recover"
-	OpBackup       Operation = "backup"
-	OpRestore      Operation = "restore"
-	OpList         Operation = "list"
-	OpListVersions Operation = "listVersions"
+	"github.com/secretkit/secretkit/kv"
 )
-
-// Operations lists every Operation, for tables and matrix tests.
-var Operations = []Operation{
-	OpSet, OpGet, OpUpdate, OpDelete, OpGetDeleted, OpListDeleted,
-	OpPurge, OpRecover, OpBackup, OpRestore, OpList, OpListVersions,
-}
 
 // Caller is who a validated bearer token says is calling.
 type Caller struct {
@@ -67,7 +47,7 @@ type Renewable interface {
 // operations on the whole vault, such as list) in the named vault. It
 // returns nil to allow, or the Denial that becomes a 403 response.
 type Authorizer interface {
-	Authorize(vault string, caller Caller, op Operation, secret string) *Denial
+	Authorize(vault string, caller Caller, op kv.Operation, secret string) *Denial
 }
 
 // Denial is a refused authorization: sent as 403 with code "Forbidden",

@@ -3,6 +3,8 @@ package access
 import (
 	"fmt"
 	"strings"
+
+	"github.com/secretkit/secretkit/kv"
 )
 
 // Model is a vault's permission model. A vault uses exactly one: the
@@ -35,25 +37,33 @@ func (m Model) String() string {
 }
 
 // Policy is one access-policy entry: the secret permissions granted to the
-// principal with ObjectID. Permissions use the service's names (see
-// ValidPermission); "all" grants every one. Entries for the same object id
-// add up.
+// principal with ObjectID. kv.PermissionAll grants every one. Entries for
+// the same object id add up.
 type Policy struct {
+	// Identity is the identity's name as a config file gives it; only
+	// ObjectID takes part in decisions (the config fills it in).
+	Identity    string
 	ObjectID    string
-	Permissions []string
+	Permissions []kv.Permission
 }
 
-// RoleAssignment grants a built-in Key Vault role (see ValidRole) to the
-// principal with ObjectID at Scope: "" or "/" for the whole vault, or
-// "/secrets/{name}" for one secret (see ValidScope).
+// RoleAssignment grants a built-in Key Vault role to the principal with
+// ObjectID at Scope: "" or "/" for the whole vault, or "/secrets/{name}" for
+// one secret (see kv.ParseScope). Role may also hold the role definition's
+// GUID (anything kv.ParseRole accepts); an unknown role or scope grants
+// nothing.
 type RoleAssignment struct {
+	// Identity is the identity's name as a config file gives it; only
+	// ObjectID takes part in decisions (the config fills it in).
+	Identity string
 	ObjectID string
-	Role     string
+	Role     kv.Role
 	Scope    string
 }
 
 // VaultRules is the access configuration of one vault. Only the list that
-// matches Model is consulted.
+// matches Model is consulted. In a config file it is a vault's access
+// section (see DecodeYAML).
 type VaultRules struct {
 	Model    Model
 	Policies []Policy
@@ -86,7 +96,7 @@ var _ Authorizer = (*Rules)(nil)
 // Decide's answer. vault should be spelled as configured: the real service
 // names the vault in its messages with the case it was created with. A nil
 // *Rules allows everything.
-func (r *Rules) Authorize(vault string, caller Caller, op Operation, secret string) *Denial {
+func (r *Rules) Authorize(vault string, caller Caller, op kv.Operation, secret string) *Denial {
 	if r == nil {
 		return nil
 	}
@@ -104,20 +114,20 @@ func (r *Rules) Authorize(vault string, caller Caller, op Operation, secret stri
 // (case-insensitively), as the service does; a caller with no object id
 // matches nothing. An unknown Model denies, so a damaged config never opens
 // a vault.
-func Decide(vault string, vr VaultRules, caller Caller, op Operation, secret string, where Placement) *Denial {
+func Decide(vault string, vr VaultRules, caller Caller, op kv.Operation, secret string, where Placement) *Denial {
 	switch vr.Model {
 	case Open:
 		return nil
 	case Policies:
-		perm := PermissionFor(op)
+		perm := kv.PermissionFor(op)
 		if policiesGrant(vr.Policies, caller.ObjectID, perm) {
 			return nil
 		}
 		return accessDenied(vault, caller, perm, where)
 	case RBAC:
-		action := DataActionFor(op)
+		action := kv.DataActionFor(op)
 		target := ""
-		if !vaultWide(op) {
+		if !op.VaultWide() {
 			target = secret
 		}
 		if rolesGrant(vr.Roles, caller.ObjectID, action, target) {
@@ -125,34 +135,20 @@ func Decide(vault string, vr VaultRules, caller Caller, op Operation, secret str
 		}
 		return forbiddenByRBAC(vault, caller, action, target, where)
 	}
-	return accessDenied(vault, caller, PermissionFor(op), where)
-}
-
-// vaultWide reports whether op addresses the vault rather than one secret.
-// Restore is among them because the secret's name comes from inside the
-// backup blob; the service authorizes it against the vault.
-func vaultWide(op Operation) bool {
-	switch op {
-	case OpList, OpListDeleted, OpRestore:
-		return true
-	}
-	return false
+	return accessDenied(vault, caller, kv.PermissionFor(op), where)
 }
 
 func sameID(a, b string) bool {
 	return a != "" && strings.EqualFold(a, b)
 }
 
-func policiesGrant(policies []Policy, objectID, perm string) bool {
-	if perm == "" {
-		return false
-	}
+func policiesGrant(policies []Policy, objectID string, perm kv.Permission) bool {
 	for _, p := range policies {
 		if !sameID(p.ObjectID, objectID) {
 			continue
 		}
 		for _, granted := range p.Permissions {
-			if strings.EqualFold(granted, perm) || strings.EqualFold(granted, permissionAll) {
+			if granted.Grants(perm) {
 				return true
 			}
 		}
@@ -165,14 +161,9 @@ func rolesGrant(roles []RoleAssignment, objectID, action, secret string) bool {
 		if !sameID(a.ObjectID, objectID) || !scopeCovers(a.Scope, secret) {
 			continue
 		}
-		role, ok := roleByName(a.Role)
-		if !ok {
-			continue
-		}
-		for _, pattern := range role.dataActions {
-			if actionMatches(pattern, action) {
-				return true
-			}
+		// ParseRole also reads a role-definition GUID.
+		if role, ok := kv.ParseRole(string(a.Role)); ok && role.Allows(action) {
+			return true
 		}
 	}
 	return false
@@ -182,63 +173,11 @@ func rolesGrant(roles []RoleAssignment, objectID, action, secret string) bool {
 // secret ("" for the vault itself). A vault scope covers everything; a
 // secret scope covers only that secret, never the vault.
 func scopeCovers(scope, secret string) bool {
-	name, isSecret, ok := parseScope(scope)
+	name, ok := kv.ParseScope(scope)
 	if !ok {
 		return false
 	}
-	if !isSecret {
-		return true
-	}
-	return secret != "" && strings.EqualFold(name, secret)
-}
-
-// parseScope splits a configured scope into the secret it names, if any.
-func parseScope(scope string) (secret string, isSecret, ok bool) {
-	if scope == "" || scope == "/" {
-		return "", false, true
-	}
-	const prefix = "/secrets/"
-	if len(scope) <= len(prefix) || !strings.EqualFold(scope[:len(prefix)], prefix) {
-		return "", false, false
-	}
-	name := scope[len(prefix):]
-	if !validSecretName(name) {
-		return "", false, false
-	}
-	return name, true, true
-}
-
-// validSecretName applies the service's name rule: 1–127 characters of
-// [0-9a-zA-Z-].
-func validSecretName(name string) bool {
-	if len(name) == 0 || len(name) > 127 {
-		return false
-	}
-	for _, c := range name {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// ValidScope reports whether scope is a role-assignment scope Decide
-// understands: "" or "/" (the vault) or "/secrets/{name}" with a valid
-// secret name. Config validation should reject anything else, since an
-// assignment with an unknown scope grants nothing.
-func ValidScope(scope string) bool {
-	_, _, ok := parseScope(scope)
-	return ok
-}
-
-// actionMatches compares an action against a role's data-action pattern the
-// way Azure does: case-insensitively, with a trailing "/*" covering every
-// action below that prefix.
-func actionMatches(pattern, action string) bool {
-	if prefix, ok := strings.CutSuffix(pattern, "*"); ok {
-		return len(action) >= len(prefix) && strings.EqualFold(action[:len(prefix)], prefix)
-	}
-	return strings.EqualFold(pattern, action)
+	return name == "" || secret != "" && strings.EqualFold(name, secret)
 }
 
 // callerIdentity is how the service names a caller in both denial messages.
@@ -247,11 +186,11 @@ func callerIdentity(c Caller) string {
 	return "appid=" + c.ClientID + ";oid=" + c.ObjectID + ";iss=https://sts.windows.net/" + c.TenantID + "/"
 }
 
-func accessDenied(vault string, c Caller, perm string, where Placement) *Denial {
+func accessDenied(vault string, c Caller, perm kv.Permission, where Placement) *Denial {
 	return &Denial{
 		InnerCode: "AccessDenied",
 		Message: "The user, group or application '" + callerIdentity(c) +
-			"' does not have secrets " + perm + " permission on key vault '" +
+			"' does not have secrets " + string(perm) + " permission on key vault '" +
 			vault + ";location=" + where.Location +
 			"'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
 	}

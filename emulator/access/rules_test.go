@@ -3,6 +3,8 @@ package access
 import (
 	"strings"
 	"testing"
+
+	"github.com/secretkit/secretkit/kv"
 )
 
 var (
@@ -25,8 +27,8 @@ var (
 )
 
 // opsOf builds a set for the expectation tables below.
-func opsOf(ops ...Operation) map[Operation]bool {
-	set := map[Operation]bool{}
+func opsOf(ops ...kv.Operation) map[kv.Operation]bool {
+	set := map[kv.Operation]bool{}
 	for _, op := range ops {
 		set[op] = true
 	}
@@ -34,73 +36,34 @@ func opsOf(ops ...Operation) map[Operation]bool {
 }
 
 // Written out by hand from the service's documentation rather than derived
-// from PermissionFor, so a wrong mapping fails here.
-var policyGrants = map[string]map[Operation]bool{
-	"get":     opsOf(OpGet, OpGetDeleted),
-	"list":    opsOf(OpList, OpListVersions, OpListDeleted),
-	"set":     opsOf(OpSet, OpUpdate),
-	"delete":  opsOf(OpDelete),
-	"recover": opsOf(OpRecover),
-	"backup":  opsOf(OpBackup),
-	"restore": opsOf(OpRestore),
-	"purge":   opsOf(OpPurge),
+// from kv.PermissionFor, so a wrong mapping fails here. (kv's own tests pin
+// the permission and data action of each operation.)
+var policyGrants = map[string]map[kv.Operation]bool{
+	"get":     opsOf(kv.OpGet, kv.OpGetDeleted),
+	"list":    opsOf(kv.OpList, kv.OpListVersions, kv.OpListDeleted),
+	"set":     opsOf(kv.OpSet, kv.OpUpdate),
+	"delete":  opsOf(kv.OpDelete),
+	"recover": opsOf(kv.OpRecover),
+	"backup":  opsOf(kv.OpBackup),
+	"restore": opsOf(kv.OpRestore),
+	"purge":   opsOf(kv.OpPurge),
 }
 
-var wantPermission = map[Operation]string{
-	OpGet: "get", OpGetDeleted: "get",
-	OpList: "list", OpListVersions: "list", OpListDeleted: "list",
-	OpSet: "set", OpUpdate: "set",
-	OpDelete: "delete", OpRecover: "recover", OpBackup: "backup",
-	OpRestore: "restore", OpPurge: "purge",
-}
+var everyOp = opsOf(kv.Operations...)
 
-var wantAction = map[Operation]string{
-	OpGet:          "Microsoft.KeyVault/vaults/secrets/getSecret/action",
-	OpGetDeleted:   "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
-	OpList:         "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
-	OpListVersions: "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
-	OpListDeleted:  "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
-	OpSet:          "Microsoft.KeyVault/vaults/secrets/setSecret/action",
-	OpUpdate:       "Microsoft.KeyVault/vaults/secrets/update/action",
-	OpDelete:       "Microsoft.KeyVault/vaults/secrets/delete",
-	OpBackup:       "Microsoft.KeyVault/vaults/secrets/backup/action",
-	OpRestore:      "Microsoft.KeyVault/vaults/secrets/restore/action",
-	OpRecover:      "Microsoft.KeyVault/vaults/secrets/recover/action",
-	OpPurge:        "Microsoft.KeyVault/vaults/secrets/purge/action",
-}
-
-var everyOp = opsOf(Operations...)
-
-var roleGrants = map[string]map[Operation]bool{
-	"Key Vault Secrets User":    opsOf(OpGet, OpGetDeleted, OpList, OpListVersions, OpListDeleted),
+var roleGrants = map[string]map[kv.Operation]bool{
+	"Key Vault Secrets User":    opsOf(kv.OpGet, kv.OpGetDeleted, kv.OpList, kv.OpListVersions, kv.OpListDeleted),
 	"Key Vault Secrets Officer": everyOp,
 	"Key Vault Administrator":   everyOp,
-	"Key Vault Reader":          opsOf(OpGetDeleted, OpList, OpListVersions, OpListDeleted),
+	"Key Vault Reader":          opsOf(kv.OpGetDeleted, kv.OpList, kv.OpListVersions, kv.OpListDeleted),
 }
 
-var vaultWideOps = opsOf(OpList, OpListDeleted, OpRestore)
-
-func TestOperationsTableIsComplete(t *testing.T) {
-	if len(Operations) != 12 {
-		t.Fatalf("Operations has %d entries, want 12", len(Operations))
-	}
-	for _, op := range Operations {
-		if got := PermissionFor(op); got != wantPermission[op] {
-			t.Errorf("PermissionFor(%s) = %q, want %q", op, got, wantPermission[op])
-		}
-		if got := DataActionFor(op); got != wantAction[op] {
-			t.Errorf("DataActionFor(%s) = %q, want %q", op, got, wantAction[op])
-		}
-	}
-	if PermissionFor("frobnicate") != "" || DataActionFor("frobnicate") != "" {
-		t.Error("an unknown operation must map to no permission and no action")
-	}
-}
+var vaultWideOps = opsOf(kv.OpList, kv.OpListDeleted, kv.OpRestore)
 
 func TestPolicyMatrix(t *testing.T) {
 	for perm, allowed := range policyGrants {
-		vr := VaultRules{Model: Policies, Policies: []Policy{{ObjectID: alice.ObjectID, Permissions: []string{perm}}}}
-		for _, op := range Operations {
+		vr := VaultRules{Model: Policies, Policies: []Policy{{ObjectID: alice.ObjectID, Permissions: []kv.Permission{kv.Permission(perm)}}}}
+		for _, op := range kv.Operations {
 			d := Decide("kv1", vr, alice, op, "alpha", testPlacement)
 			if allowed[op] {
 				if d != nil {
@@ -115,7 +78,7 @@ func TestPolicyMatrix(t *testing.T) {
 			if d.InnerCode != "AccessDenied" {
 				t.Errorf("permission %s, op %s: inner code %q, want AccessDenied", perm, op, d.InnerCode)
 			}
-			want := "does not have secrets " + wantPermission[op] + " permission on key vault 'kv1;location=westeurope'"
+			want := "does not have secrets " + string(kv.PermissionFor(op)) + " permission on key vault 'kv1;location=westeurope'"
 			if !strings.Contains(d.Message, want) {
 				t.Errorf("permission %s, op %s: message %q lacks %q", perm, op, d.Message, want)
 			}
@@ -124,12 +87,12 @@ func TestPolicyMatrix(t *testing.T) {
 }
 
 func TestPolicyAllAndUnion(t *testing.T) {
-	all := VaultRules{Model: Policies, Policies: []Policy{{ObjectID: alice.ObjectID, Permissions: []string{"All"}}}}
+	all := VaultRules{Model: Policies, Policies: []Policy{{ObjectID: alice.ObjectID, Permissions: []kv.Permission{"All"}}}}
 	split := VaultRules{Model: Policies, Policies: []Policy{
-		{ObjectID: alice.ObjectID, Permissions: []string{"Get"}},
-		{ObjectID: strings.ToUpper(alice.ObjectID), Permissions: []string{"LIST"}},
+		{ObjectID: alice.ObjectID, Permissions: []kv.Permission{"Get"}},
+		{ObjectID: strings.ToUpper(alice.ObjectID), Permissions: []kv.Permission{"LIST"}},
 	}}
-	for _, op := range Operations {
+	for _, op := range kv.Operations {
 		if d := Decide("kv1", all, alice, op, "alpha", testPlacement); d != nil {
 			t.Errorf("\"all\": op %s denied: %s", op, d.Message)
 		}
@@ -146,9 +109,9 @@ func TestRoleMatrix(t *testing.T) {
 	for role, grants := range roleGrants {
 		for _, scope := range scopes {
 			secretScoped := strings.HasPrefix(scope, "/secrets/")
-			vr := VaultRules{Model: RBAC, Roles: []RoleAssignment{{ObjectID: alice.ObjectID, Role: role, Scope: scope}}}
+			vr := VaultRules{Model: RBAC, Roles: []RoleAssignment{{ObjectID: alice.ObjectID, Role: kv.Role(role), Scope: scope}}}
 			for _, target := range targets {
-				for _, op := range Operations {
+				for _, op := range kv.Operations {
 					inScope := !secretScoped || (!vaultWideOps[op] && target == "alpha")
 					want := grants[op] && inScope
 					d := Decide("kv1", vr, alice, op, target, testPlacement)
@@ -165,8 +128,8 @@ func TestRoleMatrix(t *testing.T) {
 					if d.InnerCode != "ForbiddenByRbac" {
 						t.Errorf("%s at %q, op %s: inner code %q", role, scope, op, d.InnerCode)
 					}
-					if !strings.Contains(d.Message, "\r\nAction: '"+wantAction[op]+"'\r\n") {
-						t.Errorf("%s at %q, op %s: message %q does not name %s", role, scope, op, d.Message, wantAction[op])
+					if !strings.Contains(d.Message, "\r\nAction: '"+kv.DataActionFor(op)+"'\r\n") {
+						t.Errorf("%s at %q, op %s: message %q does not name %s", role, scope, op, d.Message, kv.DataActionFor(op))
 					}
 					resource := "/providers/microsoft.keyvault/vaults/kv1/secrets/" + target + "'"
 					if vaultWideOps[op] {
@@ -183,10 +146,10 @@ func TestRoleMatrix(t *testing.T) {
 
 func TestRoleByDefinitionID(t *testing.T) {
 	vr := VaultRules{Model: RBAC, Roles: []RoleAssignment{{ObjectID: alice.ObjectID, Role: "21090545-7CA7-4776-B22C-E363652D74D2"}}}
-	if d := Decide("kv1", vr, alice, OpList, "", testPlacement); d != nil {
+	if d := Decide("kv1", vr, alice, kv.OpList, "", testPlacement); d != nil {
 		t.Errorf("Key Vault Reader by id: list denied: %s", d.Message)
 	}
-	if d := Decide("kv1", vr, alice, OpGet, "alpha", testPlacement); d == nil {
+	if d := Decide("kv1", vr, alice, kv.OpGet, "alpha", testPlacement); d == nil {
 		t.Error("Key Vault Reader by id: get allowed, want denied")
 	}
 }
@@ -194,20 +157,20 @@ func TestRoleByDefinitionID(t *testing.T) {
 func TestAssignmentWithUnknownRoleOrScopeGrantsNothing(t *testing.T) {
 	for _, a := range []RoleAssignment{
 		{ObjectID: alice.ObjectID, Role: "Owner"},
-		{ObjectID: alice.ObjectID, Role: RoleAdministrator, Scope: "/keys/alpha"},
-		{ObjectID: alice.ObjectID, Role: RoleAdministrator, Scope: "/secrets/"},
-		{ObjectID: alice.ObjectID, Role: RoleAdministrator, Scope: "/secrets/al_pha"},
+		{ObjectID: alice.ObjectID, Role: kv.RoleAdministrator, Scope: "/keys/alpha"},
+		{ObjectID: alice.ObjectID, Role: kv.RoleAdministrator, Scope: "/secrets/"},
+		{ObjectID: alice.ObjectID, Role: kv.RoleAdministrator, Scope: "/secrets/al_pha"},
 	} {
 		vr := VaultRules{Model: RBAC, Roles: []RoleAssignment{a}}
-		if d := Decide("kv1", vr, alice, OpGet, "alpha", testPlacement); d == nil || d.InnerCode != "ForbiddenByRbac" {
+		if d := Decide("kv1", vr, alice, kv.OpGet, "alpha", testPlacement); d == nil || d.InnerCode != "ForbiddenByRbac" {
 			t.Errorf("assignment %+v: got %+v, want ForbiddenByRbac", a, d)
 		}
 	}
 }
 
 func TestExactMessages(t *testing.T) {
-	policies := VaultRules{Model: Policies, Policies: []Policy{{ObjectID: alice.ObjectID, Permissions: []string{"list"}}}}
-	d := Decide("MyVault", policies, alice, OpGet, "alpha", testPlacement)
+	policies := VaultRules{Model: Policies, Policies: []Policy{{ObjectID: alice.ObjectID, Permissions: []kv.Permission{"list"}}}}
+	d := Decide("MyVault", policies, alice, kv.OpGet, "alpha", testPlacement)
 	want := Denial{
 		InnerCode: "AccessDenied",
 		Message: "The user, group or application 'appid=22222222-2222-2222-2222-222222222222;" +
@@ -219,8 +182,8 @@ func TestExactMessages(t *testing.T) {
 		t.Errorf("access-policy denial:\n got %+v\nwant %+v", d, want)
 	}
 
-	rbac := VaultRules{Model: RBAC, Roles: []RoleAssignment{{ObjectID: alice.ObjectID, Role: RoleReader}}}
-	d = Decide("MyVault", rbac, alice, OpGet, "Db-Password", testPlacement)
+	rbac := VaultRules{Model: RBAC, Roles: []RoleAssignment{{ObjectID: alice.ObjectID, Role: kv.RoleReader}}}
+	d = Decide("MyVault", rbac, alice, kv.OpGet, "Db-Password", testPlacement)
 	want = Denial{
 		InnerCode: "ForbiddenByRbac",
 		Message: "Caller is not authorized to perform action on resource.\r\n" +
@@ -237,7 +200,7 @@ func TestExactMessages(t *testing.T) {
 		t.Errorf("RBAC denial:\n got %+v\nwant %+v", d, want)
 	}
 
-	d = Decide("MyVault", VaultRules{Model: RBAC}, alice, OpRestore, "ignored", testPlacement)
+	d = Decide("MyVault", VaultRules{Model: RBAC}, alice, kv.OpRestore, "ignored", testPlacement)
 	wantResource := "\r\nResource: '/subscriptions/00000000-aaaa-bbbb-cccc-000000000001/resourcegroups/rg-emulator/providers/microsoft.keyvault/vaults/myvault'\r\n"
 	if d == nil || !strings.Contains(d.Message, wantResource) || !strings.Contains(d.Message, "Action: 'Microsoft.KeyVault/vaults/secrets/restore/action'") {
 		t.Errorf("vault-wide RBAC denial: got %+v, want resource %q", d, wantResource)
@@ -245,9 +208,9 @@ func TestExactMessages(t *testing.T) {
 }
 
 func TestUnknownCallerDenied(t *testing.T) {
-	policies := VaultRules{Model: Policies, Policies: []Policy{{ObjectID: alice.ObjectID, Permissions: []string{"all"}}}}
-	rbac := VaultRules{Model: RBAC, Roles: []RoleAssignment{{ObjectID: alice.ObjectID, Role: RoleAdministrator}}}
-	for _, op := range Operations {
+	policies := VaultRules{Model: Policies, Policies: []Policy{{ObjectID: alice.ObjectID, Permissions: []kv.Permission{"all"}}}}
+	rbac := VaultRules{Model: RBAC, Roles: []RoleAssignment{{ObjectID: alice.ObjectID, Role: kv.RoleAdministrator}}}
+	for _, op := range kv.Operations {
 		if d := Decide("kv1", policies, stranger, op, "alpha", testPlacement); d == nil || d.InnerCode != "AccessDenied" {
 			t.Errorf("policies, stranger, %s: got %+v, want AccessDenied", op, d)
 		}
@@ -259,18 +222,18 @@ func TestUnknownCallerDenied(t *testing.T) {
 
 func TestEmptyObjectIDMatchesNothing(t *testing.T) {
 	anonymous := Caller{TenantID: alice.TenantID, ClientID: alice.ClientID}
-	policies := VaultRules{Model: Policies, Policies: []Policy{{ObjectID: "", Permissions: []string{"all"}}}}
-	rbac := VaultRules{Model: RBAC, Roles: []RoleAssignment{{ObjectID: "", Role: RoleAdministrator}}}
-	if d := Decide("kv1", policies, anonymous, OpGet, "alpha", testPlacement); d == nil {
+	policies := VaultRules{Model: Policies, Policies: []Policy{{ObjectID: "", Permissions: []kv.Permission{"all"}}}}
+	rbac := VaultRules{Model: RBAC, Roles: []RoleAssignment{{ObjectID: "", Role: kv.RoleAdministrator}}}
+	if d := Decide("kv1", policies, anonymous, kv.OpGet, "alpha", testPlacement); d == nil {
 		t.Error("policy with empty object id matched a caller with no oid")
 	}
-	if d := Decide("kv1", rbac, anonymous, OpGet, "alpha", testPlacement); d == nil {
+	if d := Decide("kv1", rbac, anonymous, kv.OpGet, "alpha", testPlacement); d == nil {
 		t.Error("role with empty object id matched a caller with no oid")
 	}
 }
 
 func TestOpenAndUnknownModels(t *testing.T) {
-	for _, op := range Operations {
+	for _, op := range kv.Operations {
 		if d := Decide("kv1", VaultRules{}, stranger, op, "alpha", testPlacement); d != nil {
 			t.Errorf("open vault denied %s: %s", op, d.Message)
 		}
@@ -287,27 +250,27 @@ func TestRulesAuthorize(t *testing.T) {
 		ResourceGroup:  testPlacement.ResourceGroup,
 		Location:       testPlacement.Location,
 		Vaults: map[string]VaultRules{
-			"locked": {Model: Policies, Policies: []Policy{{ObjectID: alice.ObjectID, Permissions: []string{"get"}}}},
+			"locked": {Model: Policies, Policies: []Policy{{ObjectID: alice.ObjectID, Permissions: []kv.Permission{"get"}}}},
 			"roles":  {Model: RBAC},
 		},
 	}
-	d := rules.Authorize("roles", alice, OpGet, "alpha")
+	d := rules.Authorize("roles", alice, kv.OpGet, "alpha")
 	wantResource := "Resource: '/subscriptions/00000000-aaaa-bbbb-cccc-000000000001/resourcegroups/rg-emulator/providers/microsoft.keyvault/vaults/roles/secrets/alpha'"
 	if d == nil || !strings.Contains(d.Message, wantResource) || !strings.Contains(d.Message, "Vault: roles;location=westeurope") {
 		t.Errorf("RBAC vault through Rules: got %+v, want resource %q and location westeurope", d, wantResource)
 	}
-	if d := rules.Authorize("Locked", alice, OpGet, "alpha"); d != nil {
+	if d := rules.Authorize("Locked", alice, kv.OpGet, "alpha"); d != nil {
 		t.Errorf("granted get denied: %s", d.Message)
 	}
-	d = rules.Authorize("Locked", alice, OpSet, "alpha")
+	d = rules.Authorize("Locked", alice, kv.OpSet, "alpha")
 	if d == nil || !strings.Contains(d.Message, "key vault 'Locked;location=westeurope'") {
 		t.Errorf("set on Locked: got %+v, want AccessDenied naming 'Locked;location=westeurope'", d)
 	}
-	if d := rules.Authorize("unconfigured", stranger, OpPurge, "alpha"); d != nil {
+	if d := rules.Authorize("unconfigured", stranger, kv.OpPurge, "alpha"); d != nil {
 		t.Errorf("vault missing from Rules must be open, got %s", d.Message)
 	}
 	var none *Rules
-	if d := none.Authorize("locked", stranger, OpPurge, "alpha"); d != nil {
+	if d := none.Authorize("locked", stranger, kv.OpPurge, "alpha"); d != nil {
 		t.Errorf("nil Rules must allow, got %s", d.Message)
 	}
 }
@@ -315,7 +278,7 @@ func TestRulesAuthorize(t *testing.T) {
 func TestMessagesNameOnlyIdentifiers(t *testing.T) {
 	policies := VaultRules{Model: Policies}
 	rbac := VaultRules{Model: RBAC}
-	for _, op := range Operations {
+	for _, op := range kv.Operations {
 		for _, d := range []*Denial{
 			Decide("kv1", policies, alice, op, "alpha", testPlacement),
 			Decide("kv1", rbac, alice, op, "alpha", testPlacement),
@@ -328,44 +291,6 @@ func TestMessagesNameOnlyIdentifiers(t *testing.T) {
 		// resource path does, as the service's does.
 		if d := Decide("kv1", policies, alice, op, "alpha", testPlacement); strings.Contains(d.Message, "alpha") {
 			t.Errorf("%s: access-policy message names the secret: %q", op, d.Message)
-		}
-	}
-}
-
-func TestValidators(t *testing.T) {
-	for p, want := range map[string]bool{
-		"get": true, "LIST": true, "Set": true, "delete": true, "recover": true, "backup": true,
-		"restore": true, "purge": true, "all": true, "ALL": true,
-		"": false, "read": false, "getrotationpolicy": false, "encrypt": false,
-	} {
-		if got := ValidPermission(p); got != want {
-			t.Errorf("ValidPermission(%q) = %v, want %v", p, got, want)
-		}
-	}
-	for role, want := range map[string]string{
-		"key vault secrets user":               "Key Vault Secrets User",
-		"Key Vault Secrets Officer":            "Key Vault Secrets Officer",
-		"KEY VAULT ADMINISTRATOR":              "Key Vault Administrator",
-		"Key Vault Reader":                     "Key Vault Reader",
-		"4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
-		"b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer",
-		"00482a5a-887f-4fb3-b363-3b7fe8e74483": "Key Vault Administrator",
-		"Owner":                                "",
-		"Key Vault Crypto User":                "",
-		"":                                     "",
-	} {
-		got, ok := ValidRole(role)
-		if got != want || ok != (want != "") {
-			t.Errorf("ValidRole(%q) = %q, %v; want %q, %v", role, got, ok, want, want != "")
-		}
-	}
-	for scope, want := range map[string]bool{
-		"": true, "/": true, "/secrets/db-password": true, "/SECRETS/x": true,
-		"/secrets/": false, "/secrets/a/b": false, "/keys/a": false, "secrets/a": false,
-		"/secrets/" + strings.Repeat("a", 128): false,
-	} {
-		if got := ValidScope(scope); got != want {
-			t.Errorf("ValidScope(%q) = %v, want %v", scope, got, want)
 		}
 	}
 }

@@ -25,7 +25,8 @@ type Adjustable struct {
 }
 
 // NewFixed returns an Adjustable clock whose underlying time stands still at
-// t, so only Advance moves it. Useful in tests that compare exact times.
+// t, so only Advance moves it: the emulator's clock under
+// emulator.Options.FrozenAt.
 func NewFixed(t time.Time) *Adjustable {
 	return &Adjustable{wall: func() time.Time { return t }}
 }
@@ -65,11 +66,4 @@ func (c *Adjustable) Offset() time.Duration {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.offset
-}
-
-// Reset drops any accumulated offset.
-func (c *Adjustable) Reset() {
-	c.mu.Lock()
-	c.offset = 0
-	c.mu.Unlock()
 }

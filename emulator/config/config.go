@@ -26,6 +26,7 @@
 //	      roles:
 //	        - {identity: batch, role: Key Vault Secrets User}     # scope defaults to the vault
 //	        - {identity: web, role: Key Vault Secrets Officer, scope: /secrets/db-password}
+//	        - {identity: web, role: 21090545-7ca7-4776-b22c-e363652d74d2}   # Key Vault Reader, by its GUID
 //	      # policies:
 //	      #   - {identity: web, secrets: [get, list, set, delete, recover, backup, restore, purge]}
 //	    secrets:                   # seeded when absent; stored state is never overwritten
@@ -36,9 +37,12 @@
 // /subscriptions/{SubscriptionID}/resourcegroups/emulator/providers/ followed
 // by Microsoft.ManagedIdentity/userAssignedIdentities/{name} for a user
 // identity or Microsoft.Compute/virtualMachines/{name} for the system one.
-// Roles are the four built-in secret roles in any case; scope is "/" or
-// empty (the vault) or /secrets/{name}. Policy permissions are get, list,
-// set, delete, recover, backup, restore and purge, or all.
+// Roles are the four built-in secret roles, by display name in any case or
+// by role-definition GUID (as Bicep and Terraform write them); scope is "/"
+// or empty (the vault) or /secrets/{name}. Policy permissions are get,
+// list, set, delete, recover, backup, restore and purge, or all. Names,
+// roles and permissions follow package kv, as every other part of the
+// emulator does.
 //
 // Derived values are deterministic (a hash of the tenant and the identity
 // name), so restarts and other machines agree on every id without writing
@@ -51,20 +55,16 @@
 package config
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
-	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"gopkg.in/yaml.v3"
+	"github.com/secretkit/secretkit/emulator/identity"
+	"github.com/secretkit/secretkit/emulator/vault"
 )
 
 // Defaults applied to whatever the file leaves out.
@@ -77,56 +77,13 @@ const (
 	MaxTokenLifetime     = 48 * time.Hour
 	DefaultIdentityName  = "system"
 	DefaultVaultName     = "emulator"
-	DefaultRetentionDays = 90
-	MinRetentionDays     = 7
-	MaxRetentionDays     = 90
-)
-
-// Key Vault's limits on seeded secrets, the same the vault API enforces.
-const (
-	MaxSecretNameLength  = 127
-	MaxSecretValueBytes  = 25600
-	MaxContentTypeLength = 255
-	MaxTags              = 15
-	MaxTagLength         = 512
-)
-
-// Identity kinds.
-const (
-	KindSystem = "system"
-	KindUser   = "user"
-)
-
-// Built-in Key Vault roles that grant access to secrets, spelled as Azure
-// spells them. RoleAssignment.Role always holds one of these.
-const (
-	RoleSecretsUser    = "Key Vault Secrets User"
-	RoleSecretsOfficer = "Key Vault Secrets Officer"
-	RoleAdministrator  = "Key Vault Administrator"
-	RoleReader         = "Key Vault Reader"
-)
-
-// Roles lists every accepted role.
-var Roles = []string{RoleSecretsUser, RoleSecretsOfficer, RoleAdministrator, RoleReader}
-
-// SecretPermissions lists the access-policy permissions on secrets, in the
-// order Policy.Secrets keeps them. "all" in a file stands for every one.
-var SecretPermissions = []string{"get", "list", "set", "delete", "recover", "backup", "restore", "purge"}
-
-// AccessModel says how a vault decides who may do what.
-type AccessModel string
-
-// Access models.
-const (
-	// AccessPolicies: Access.Policies grant permissions per identity.
-	AccessPolicies AccessModel = "policies"
-	// AccessRBAC: Access.Roles assign built-in roles per identity and scope.
-	AccessRBAC AccessModel = "rbac"
 )
 
 // Config is a validated configuration with every default filled in. Parse,
 // Load and Default return one; its fields are safe to read concurrently and
-// should not be changed afterwards.
+// should not be changed afterwards. Identities and vaults are the rooms'
+// own settings types, decoded by their UnmarshalYAML methods; this package
+// adds the defaults and the checks that span them.
 type Config struct {
 	// Tenant is a lowercase GUID.
 	Tenant string
@@ -138,94 +95,13 @@ type Config struct {
 	// TLSNames are extra server-certificate names (DNS names lowercased,
 	// IP addresses in canonical form), in file order without duplicates.
 	TLSNames []string
-	// Identities has at least one entry and at most one of KindSystem.
-	Identities []Identity
-	// Vaults has at least one entry; Vaults[0] is the default vault.
-	Vaults []Vault
-}
-
-// Identity is a managed identity that can obtain tokens.
-type Identity struct {
-	Name string
-	// Kind is KindSystem or KindUser.
-	Kind string
-	// ClientID and ObjectID are lowercase GUIDs, unique across identities.
-	ClientID string
-	ObjectID string
-	// ResourceID is an ARM resource id: the user-assigned identity's own,
-	// or for the system identity the resource (a virtual machine) it
-	// belongs to.
-	ResourceID string
-}
-
-// Throttle holds a vault's request limits per 10-second window.
-type Throttle struct {
-	Creates int // set operations
-	Other   int // every other operation
-}
-
-// Key Vault's own limits per vault and 10 seconds, used for the keys a
-// throttle mapping leaves out.
-const (
-	DefaultThrottleCreates = 300
-	DefaultThrottleOther   = 4000
-)
-
-// Vault is one emulated key vault.
-type Vault struct {
-	// Name is lowercase, as in the vault's DNS name {name}.vault.azure.net.
-	Name string
-	// RetentionDays is the soft-delete retention, MinRetentionDays to
-	// MaxRetentionDays.
-	RetentionDays   int
-	PurgeProtection bool
-	// Throttle is nil unless the vault enforces request limits.
-	Throttle *Throttle
-	// Access is nil when the file configures no access control for the
-	// vault; the vault API decides what that means.
-	Access *Access
-	// Secrets are seeded when the vault holds no secret of that name
-	// (active or deleted); existing state always wins.
-	Secrets []SeedSecret
-}
-
-// Access is a vault's access control. With Model AccessPolicies, Policies
-// is non-nil (possibly empty: nobody has access) and Roles nil; with
-// AccessRBAC, Roles is non-nil and Policies nil.
-type Access struct {
-	Model    AccessModel
-	Policies []Policy
-	Roles    []RoleAssignment
-}
-
-// Policy is an access policy: the secret permissions one identity holds.
-type Policy struct {
-	// Identity is the Name of an entry in Config.Identities.
-	Identity string
-	// Secrets are permissions from SecretPermissions, lowercase, in that
-	// list's order, without duplicates ("all" expanded).
-	Secrets []string
-}
-
-// RoleAssignment grants a built-in role to an identity at a scope.
-type RoleAssignment struct {
-	// Identity is the Name of an entry in Config.Identities.
-	Identity string
-	// Role is one of Roles.
-	Role string
-	// Scope is "/" for the whole vault or "/secrets/{name}" for one secret.
-	Scope string
-}
-
-// SeedSecret is a secret created at start-up when absent.
-type SeedSecret struct {
-	Name        string
-	Value       string
-	ContentType string
-	Tags        map[string]string
-	// Enabled is nil when the file does not say; the secret is then
-	// enabled, as Key Vault does by default.
-	Enabled *bool
+	// Identities has at least one entry and at most one of kv.KindSystem.
+	// Every ClientID, ObjectID and ResourceID is filled in and unique.
+	Identities []identity.Identity
+	// Vaults has at least one entry; Vaults[0] is the default vault. Access
+	// entries name declared identities (as declared) and carry their
+	// object ids.
+	Vaults []vault.Settings
 }
 
 // Error is a problem in a configuration file. Line is 0 when the problem
@@ -262,86 +138,16 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data)
 }
 
-// Parse parses and validates data, naming it name in errors. Unknown keys,
-// duplicate keys, wrong types, out-of-range values and dangling references
-// are errors; an empty document yields the defaults.
-func Parse(name string, data []byte) (*Config, error) {
-	p := &parser{file: name}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, p.yamlError(err, data)
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		return nil, p.errorf(&extra, "only one YAML document is allowed")
-	} else if !errors.Is(err, io.EOF) {
-		return nil, p.yamlError(err, data)
-	}
-	cfg := &Config{Tenant: DefaultTenant, TokenLifetime: DefaultTokenLifetime}
-	if len(doc.Content) > 0 {
-		if err := p.top(doc.Content[0], cfg); err != nil {
-			return nil, err
-		}
-	}
-	if err := p.finish(cfg); err != nil {
-		return nil, err
-	}
-	return cfg, nil
-}
-
 // SubscriptionID is the subscription GUID in default resource ids, derived
 // from the tenant.
 func (c *Config) SubscriptionID() string {
 	return derivedGUID(c.Tenant, "subscription")
 }
 
-// DefaultVault returns Vaults[0].
-func (c *Config) DefaultVault() *Vault { return &c.Vaults[0] }
-
-// Vault returns the vault with the given name, ignoring case.
-func (c *Config) Vault(name string) (*Vault, bool) {
-	for i := range c.Vaults {
-		if strings.EqualFold(c.Vaults[i].Name, name) {
-			return &c.Vaults[i], true
-		}
-	}
-	return nil, false
-}
-
 // IdentityByName returns the identity with the given name, ignoring case.
-func (c *Config) IdentityByName(name string) (*Identity, bool) {
-	return c.findIdentity(func(id *Identity) bool { return strings.EqualFold(id.Name, name) })
-}
-
-// IdentityByClientID returns the identity with the given client id,
-// ignoring case.
-func (c *Config) IdentityByClientID(clientID string) (*Identity, bool) {
-	return c.findIdentity(func(id *Identity) bool { return strings.EqualFold(id.ClientID, clientID) })
-}
-
-// IdentityByObjectID returns the identity with the given object id,
-// ignoring case.
-func (c *Config) IdentityByObjectID(objectID string) (*Identity, bool) {
-	return c.findIdentity(func(id *Identity) bool { return strings.EqualFold(id.ObjectID, objectID) })
-}
-
-// IdentityByResourceID returns the identity with the given resource id,
-// ignoring case (ARM ids are case-insensitive).
-func (c *Config) IdentityByResourceID(resourceID string) (*Identity, bool) {
-	return c.findIdentity(func(id *Identity) bool { return strings.EqualFold(id.ResourceID, resourceID) })
-}
-
-// SystemIdentity returns the identity of KindSystem, if there is one: the
-// identity a managed-identity request without client_id, object_id or
-// resource id gets.
-func (c *Config) SystemIdentity() (*Identity, bool) {
-	return c.findIdentity(func(id *Identity) bool { return id.Kind == KindSystem })
-}
-
-func (c *Config) findIdentity(match func(*Identity) bool) (*Identity, bool) {
+func (c *Config) IdentityByName(name string) (*identity.Identity, bool) {
 	for i := range c.Identities {
-		if match(&c.Identities[i]) {
+		if strings.EqualFold(c.Identities[i].Name, name) {
 			return &c.Identities[i], true
 		}
 	}
@@ -376,35 +182,6 @@ func derivedGUID(parts ...string) string {
 	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
 }
 
-var (
-	guidPattern       = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	armIDPattern      = regexp.MustCompile(`(?i)^/subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/resourcegroups/[^/]+/providers/[a-z0-9.]+/[a-z0-9]+/[^/]+(/[a-z0-9]+/[^/]+)*$`)
-	identityPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`)
-	secretNamePattern = regexp.MustCompile(`^[0-9A-Za-z-]{1,127}$`)
-)
-
-// validVaultName is Key Vault's rule: 3-24 letters, digits and hyphens,
-// starting with a letter, ending with a letter or digit, no "--".
-func validVaultName(name string) bool {
-	if len(name) < 3 || len(name) > 24 || strings.Contains(name, "--") {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		digit := c >= '0' && c <= '9'
-		switch {
-		case i == 0 && !letter:
-			return false
-		case i == len(name)-1 && !letter && !digit:
-			return false
-		case !letter && !digit && c != '-':
-			return false
-		}
-	}
-	return true
-}
-
 // normalizeTLSName returns the canonical form of a DNS name (lowercase, an
 // optional leading "*." label) or IP address, or false.
 func normalizeTLSName(n string) (string, bool) {
@@ -437,5 +214,3 @@ func validHeaderValue(s string) bool {
 	}
 	return true
 }
-
-func charCount(s string) int { return utf8.RuneCountInString(s) }

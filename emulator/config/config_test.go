@@ -10,6 +10,11 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/secretkit/secretkit/emulator/access"
+	"github.com/secretkit/secretkit/emulator/identity"
+	"github.com/secretkit/secretkit/emulator/vault"
+	"github.com/secretkit/secretkit/kv"
 )
 
 const tenant = "11111111-2222-3333-4444-555555555555"
@@ -29,19 +34,19 @@ func TestDefault(t *testing.T) {
 	want := &Config{
 		Tenant:        DefaultTenant,
 		TokenLifetime: 24 * time.Hour,
-		Identities: []Identity{{
+		Identities: []identity.Identity{{
 			Name:       "system",
-			Kind:       KindSystem,
+			Kind:       kv.KindSystem,
 			ClientID:   derivedGUID(DefaultTenant, "client-id", "system"),
 			ObjectID:   derivedGUID(DefaultTenant, "object-id", "system"),
 			ResourceID: "/subscriptions/" + sub + "/resourcegroups/emulator/providers/Microsoft.Compute/virtualMachines/system",
 		}},
-		Vaults: []Vault{{Name: "emulator", RetentionDays: 90}},
+		Vaults: []vault.Settings{{Name: "emulator", RetentionDays: 90}},
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("Default() mismatch (-want +got):\n%s", diff)
 	}
-	if !guidPattern.MatchString(sub) {
+	if !identity.IsGUID(sub) {
 		t.Errorf("SubscriptionID %q is not a GUID", sub)
 	}
 }
@@ -117,28 +122,28 @@ func TestDocExample(t *testing.T) {
 		IdentityHeader: "some-secret",
 		TokenLifetime:  24 * time.Hour,
 		TLSNames:       []string{"emulator", "kv.example.test", "10.0.0.5"},
-		Identities: []Identity{
+		Identities: []identity.Identity{
 			{
-				Name: "web", Kind: KindSystem,
+				Name: "web", Kind: kv.KindSystem,
 				ClientID:   derivedGUID(tenant, "client-id", "web"),
 				ObjectID:   derivedGUID(tenant, "object-id", "web"),
 				ResourceID: "/subscriptions/" + sub + "/resourcegroups/emulator/providers/Microsoft.Compute/virtualMachines/web",
 			},
 			{
-				Name: "batch", Kind: KindUser,
+				Name: "batch", Kind: kv.KindUser,
 				ClientID:   "6a1e2a52-0f1c-4a49-9a40-1d6c1d0e5b7a",
 				ObjectID:   "0b8d3c4e-2f5a-4d6b-8c7e-9f0a1b2c3d4e",
 				ResourceID: "/subscriptions/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/batch",
 			},
 		},
-		Vaults: []Vault{{
+		Vaults: []vault.Settings{{
 			Name:          "myvault",
 			RetentionDays: 90,
-			Access: &Access{Model: AccessRBAC, Roles: []RoleAssignment{
-				{Identity: "batch", Role: RoleSecretsUser, Scope: "/"},
-				{Identity: "web", Role: RoleSecretsOfficer, Scope: "/secrets/db-password"},
+			Access: &access.VaultRules{Model: access.RBAC, Roles: []access.RoleAssignment{
+				{Identity: "batch", ObjectID: "0b8d3c4e-2f5a-4d6b-8c7e-9f0a1b2c3d4e", Role: kv.RoleSecretsUser, Scope: "/"},
+				{Identity: "web", ObjectID: derivedGUID(tenant, "object-id", "web"), Role: kv.RoleSecretsOfficer, Scope: "/secrets/db-password"},
 			}},
-			Secrets: []SeedSecret{{
+			Secrets: []vault.SeedSecret{{
 				Name: "db-password", Value: "hunter2", ContentType: "text/plain",
 				Tags: map[string]string{"env": "dev"}, Enabled: &yes,
 			}},
@@ -161,11 +166,8 @@ func TestGoodConfigs(t *testing.T) {
 		{"user identity defaults", "identities: [{name: batch, kind: User}]", func(t *testing.T, c *Config) {
 			id := c.Identities[0]
 			wantRes := "/subscriptions/" + c.SubscriptionID() + "/resourcegroups/emulator/providers/Microsoft.ManagedIdentity/userAssignedIdentities/batch"
-			if id.Kind != KindUser || id.ResourceID != wantRes {
+			if id.Kind != kv.KindUser || id.ResourceID != wantRes {
 				t.Errorf("got %+v, want kind user and resourceId %s", id, wantRes)
-			}
-			if _, ok := c.SystemIdentity(); ok {
-				t.Error("a file with only user identities has a system identity")
 			}
 		}},
 		{"ids normalised to lowercase", "identities: [{name: a, kind: user, clientId: 6A1E2A52-0F1C-4A49-9A40-1D6C1D0E5B7A}]", func(t *testing.T, c *Config) {
@@ -173,17 +175,13 @@ func TestGoodConfigs(t *testing.T) {
 				t.Errorf("ClientID = %q", c.Identities[0].ClientID)
 			}
 		}},
-		{"vault name lowercased, lookups ignore case", "vaults: [{name: My-Vault1}, {name: second}]", func(t *testing.T, c *Config) {
-			v, ok := c.Vault("MY-VAULT1")
-			if !ok || v.Name != "my-vault1" || c.DefaultVault() != v {
-				t.Errorf("Vault lookup = %+v, %v", v, ok)
-			}
-			if _, ok := c.Vault("nope"); ok {
-				t.Error("found a vault that does not exist")
+		{"vault name lowercased", "vaults: [{name: My-Vault1}, {name: second}]", func(t *testing.T, c *Config) {
+			if v := c.Vaults[0]; v.Name != "my-vault1" {
+				t.Errorf("Vaults[0] = %+v", v)
 			}
 		}},
 		{"throttle: Key Vault's limits unless given", "vaults: [{name: kv1}, {name: kv2, throttle: {}}, {name: kv3, throttle: {creates: 2}}, {name: kv4, throttle: }]", func(t *testing.T, c *Config) {
-			want := []*Throttle{nil, {300, 4000}, {2, 4000}, {300, 4000}}
+			want := []*vault.Throttle{nil, {Creates: 300, Other: 4000}, {Creates: 2, Other: 4000}, {Creates: 300, Other: 4000}}
 			for i, v := range c.Vaults {
 				if (v.Throttle == nil) != (want[i] == nil) || v.Throttle != nil && *v.Throttle != *want[i] {
 					t.Errorf("%s: Throttle = %+v, want %+v", v.Name, v.Throttle, want[i])
@@ -192,18 +190,8 @@ func TestGoodConfigs(t *testing.T) {
 		}},
 		{"identity lookups", "identities: [{name: Web, kind: system}, {name: b, kind: user}]", func(t *testing.T, c *Config) {
 			web, ok := c.IdentityByName("WEB")
-			if !ok || web.Name != "Web" {
+			if !ok || web.Name != "Web" || web != &c.Identities[0] {
 				t.Fatalf("IdentityByName = %+v, %v", web, ok)
-			}
-			for _, f := range []func() (*Identity, bool){
-				func() (*Identity, bool) { return c.IdentityByClientID(strings.ToUpper(web.ClientID)) },
-				func() (*Identity, bool) { return c.IdentityByObjectID(web.ObjectID) },
-				func() (*Identity, bool) { return c.IdentityByResourceID(strings.ToLower(web.ResourceID)) },
-				c.SystemIdentity,
-			} {
-				if got, ok := f(); !ok || got != web {
-					t.Errorf("lookup = %+v, %v; want Web", got, ok)
-				}
 			}
 			if _, ok := c.IdentityByName("nobody"); ok {
 				t.Error("found an identity that does not exist")
@@ -217,7 +205,7 @@ vaults:
       policies:
         - {identity: web, secrets: [purge, GET, all]}
 `, func(t *testing.T, c *Config) {
-			want := &Access{Model: AccessPolicies, Policies: []Policy{{Identity: "Web", Secrets: SecretPermissions}}}
+			want := &access.VaultRules{Model: access.Policies, Policies: []access.Policy{{Identity: "Web", ObjectID: c.Identities[0].ObjectID, Permissions: kv.Permissions}}}
 			if diff := cmp.Diff(want, c.Vaults[0].Access); diff != "" {
 				t.Error(diff)
 			}
@@ -228,13 +216,16 @@ vaults:
     access: {policies: [{identity: system, secrets: [list, get]}, {identity: system2}]}
 identities: [{name: system, kind: system}, {name: system2, kind: user}]
 `, func(t *testing.T, c *Config) {
-			want := []Policy{{Identity: "system", Secrets: []string{"get", "list"}}, {Identity: "system2", Secrets: []string{}}}
+			want := []access.Policy{
+				{Identity: "system", ObjectID: c.Identities[0].ObjectID, Permissions: []kv.Permission{"get", "list"}},
+				{Identity: "system2", ObjectID: c.Identities[1].ObjectID, Permissions: []kv.Permission{}},
+			}
 			if diff := cmp.Diff(want, c.Vaults[0].Access.Policies); diff != "" {
 				t.Error(diff)
 			}
 		}},
 		{"empty policy list is the policy model granting nothing", "vaults: [{name: kv1, access: {policies: []}}]", func(t *testing.T, c *Config) {
-			if a := c.Vaults[0].Access; a == nil || a.Model != AccessPolicies || a.Policies == nil || len(a.Policies) != 0 || a.Roles != nil {
+			if a := c.Vaults[0].Access; a == nil || a.Model != access.Policies || a.Policies == nil || len(a.Policies) != 0 || a.Roles != nil {
 				t.Errorf("Access = %+v", a)
 			}
 		}},
@@ -247,10 +238,11 @@ vaults:
         - {identity: system, role: KEY VAULT ADMINISTRATOR, scope: /}
         - {identity: system, role: Key Vault Secrets User, scope: /secrets/a-1}
 `, func(t *testing.T, c *Config) {
-			want := []RoleAssignment{
-				{Identity: "system", Role: RoleReader, Scope: "/"},
-				{Identity: "system", Role: RoleAdministrator, Scope: "/"},
-				{Identity: "system", Role: RoleSecretsUser, Scope: "/secrets/a-1"},
+			oid := c.Identities[0].ObjectID
+			want := []access.RoleAssignment{
+				{Identity: "system", ObjectID: oid, Role: kv.RoleReader, Scope: "/"},
+				{Identity: "system", ObjectID: oid, Role: kv.RoleAdministrator, Scope: "/"},
+				{Identity: "system", ObjectID: oid, Role: kv.RoleSecretsUser, Scope: "/secrets/a-1"},
 			}
 			if diff := cmp.Diff(want, c.Vaults[0].Access.Roles); diff != "" {
 				t.Error(diff)
@@ -268,7 +260,7 @@ vaults:
           line two
         enabled: false
       - {name: "0-digits-first", value: 12345, tags: {build: 42, empty: }}
-      - {name: big, value: ` + strings.Repeat("x", MaxSecretValueBytes) + `, contentType: ` + strings.Repeat("é", MaxContentTypeLength) + `}
+      - {name: big, value: ` + strings.Repeat("x", kv.MaxSecretValueBytes) + `, contentType: ` + strings.Repeat("é", kv.MaxContentTypeLength) + `}
 `, func(t *testing.T, c *Config) {
 			v := c.Vaults[0]
 			if v.RetentionDays != 7 || !v.PurgeProtection {
@@ -281,7 +273,7 @@ vaults:
 			if s[1].Value != "12345" || s[1].Enabled != nil || !cmp.Equal(s[1].Tags, map[string]string{"build": "42", "empty": ""}) {
 				t.Errorf("0-digits-first = %+v", s[1])
 			}
-			if len(s[2].Value) != MaxSecretValueBytes {
+			if len(s[2].Value) != kv.MaxSecretValueBytes {
 				t.Errorf("big value has %d bytes", len(s[2].Value))
 			}
 		}},
@@ -304,7 +296,7 @@ vaults:
   - name: kv2
     access: *acc
 `, func(t *testing.T, c *Config) {
-			if c.Vaults[1].Access.Roles[0].Role != RoleReader {
+			if c.Vaults[1].Access.Roles[0].Role != kv.RoleReader {
 				t.Errorf("alias not followed: %+v", c.Vaults[1].Access)
 			}
 		}},
@@ -398,7 +390,7 @@ func TestBadConfigs(t *testing.T) {
 		{"secret without name", "vaults:\n  - name: kv1\n    secrets:\n      - value: x\n", `emulator.yaml:4: secrets[0] of vault "kv1" needs a name`},
 		{"secret without value", "vaults:\n  - name: kv1\n    secrets:\n      - name: a\n", `emulator.yaml:4: secret "a" of vault "kv1" needs a value`},
 		{"secret duplicate", "vaults:\n  - name: kv1\n    secrets:\n      - {name: a, value: x}\n      - {name: A, value: y}\n", `emulator.yaml:5: secret "A" is seeded twice in vault "kv1" (first at line 4)`},
-		{"secret value too long", "vaults:\n  - name: kv1\n    secrets:\n      - name: a\n        value: " + strings.Repeat("x", MaxSecretValueBytes+1) + "\n", `emulator.yaml:5: value of secret "a" of vault "kv1" is 25601 bytes; the limit is 25600`},
+		{"secret value too long", "vaults:\n  - name: kv1\n    secrets:\n      - name: a\n        value: " + strings.Repeat("x", kv.MaxSecretValueBytes+1) + "\n", `emulator.yaml:5: value of secret "a" of vault "kv1" is 25601 bytes; the limit is 25600`},
 		{"secret value a mapping", "vaults:\n  - name: kv1\n    secrets:\n      - name: a\n        value: {hunter2: x}\n", `emulator.yaml:5: value of secret "a" of vault "kv1" must be a string`},
 		{"secret unknown key", "vaults:\n  - name: kv1\n    secrets:\n      - {name: a, value: x, expires: 2030-01-01}\n", `emulator.yaml:4: unknown key "expires" in secret "a" of vault "kv1"`},
 		{"content type too long", "vaults:\n  - name: kv1\n    secrets:\n      - {name: a, value: x, contentType: " + strings.Repeat("c", 256) + "}\n", `emulator.yaml:4: contentType of secret "a" of vault "kv1" is 256 characters; the limit is 255`},
@@ -442,7 +434,7 @@ func TestErrorsNeverContainSecrets(t *testing.T) {
 	for _, src := range []string{
 		"vaults:\n  - name: kv1\n    secrets:\n      - {name: a, value: [" + secret + "]}\n",
 		"vaults:\n  - name: kv1\n    secrets:\n      - {name: a, value: {" + secret + ": 1}}\n",
-		"vaults:\n  - name: kv1\n    secrets:\n      - {name: a, value: " + secret + strings.Repeat("x", MaxSecretValueBytes) + "}\n",
+		"vaults:\n  - name: kv1\n    secrets:\n      - {name: a, value: " + secret + strings.Repeat("x", kv.MaxSecretValueBytes) + "}\n",
 		"vaults:\n  - name: kv1\n    secrets:\n      - {value: " + secret + "}\n",
 		"vaults:\n  - name: kv1\n    secrets:\n      - {name: a, value: " + secret + ", bogus: 1}\n",
 		"vaults:\n  - name: kv1\n    secrets:\n      - {name: a, value: " + secret + "}\n      - {name: a, value: " + secret + "}\n",

@@ -20,8 +20,8 @@ vaults:
 		fmt.Println(err)
 		return
 	}
-	v, _ := cfg.Vault("myvault")
-	fmt.Println(v.Name, v.RetentionDays, v.Access.Model, v.Access.Policies[0].Secrets)
+	v := cfg.Vaults[0]
+	fmt.Println(v.Name, v.RetentionDays, v.Access.Model, v.Access.Policies[0].Permissions)
 	fmt.Println(cfg.ServerNames())
 
 	_, err = config.Parse("emulator.yaml", []byte("vaults:\n  - name: myvault\n    retention: 7\n"))

@@ -26,8 +26,8 @@ import (
 	"time"
 
 	"github.com/secretkit/secretkit/emulator"
-	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/config"
+	"github.com/secretkit/secretkit/emulator/identity"
 )
 
 // imdsHost is the address the Azure SDKs use for the instance metadata
@@ -46,9 +46,10 @@ type Options struct {
 	// when Config is nil. A parse error fails the test.
 	ConfigYAML string
 
-	// Clock lets a test move time (token expiry, scheduled purge); nil
-	// gives a fresh wall clock, reachable as Emulator.Clock.
-	Clock *clock.Adjustable
+	// FrozenAt, when set, stops the emulator clock at that time, so that
+	// only Advance moves it (exact times, one throttling window). The
+	// zero value follows the wall clock; Advance moves either.
+	FrozenAt time.Time
 
 	// DataFile makes state durable in a bbolt file (e.g. under t.TempDir()).
 	DataFile string
@@ -73,9 +74,6 @@ type Emulator struct {
 
 	// CAPool trusts the emulator's certificate.
 	CAPool *x509.CertPool
-
-	// Clock is the emulator's clock.
-	Clock *clock.Adjustable
 
 	// Config is the configuration the emulator runs with, defaults filled
 	// in (identity ids, tenant).
@@ -117,10 +115,6 @@ func New(opts *Options) (*Emulator, error) {
 			return nil, err
 		}
 	}
-	clk := opts.Clock
-	if clk == nil {
-		clk = &clock.Adjustable{}
-	}
 	tlsDir, err := os.MkdirTemp("", "emulatortest-tls-")
 	if err != nil {
 		return nil, err
@@ -131,7 +125,7 @@ func New(opts *Options) (*Emulator, error) {
 		IdentityAddr: "127.0.0.1:0",
 		DataFile:     opts.DataFile,
 		TLSDir:       tlsDir,
-		Clock:        clk,
+		FrozenAt:     opts.FrozenAt,
 		Logger:       opts.Logger,
 	})
 	if err != nil {
@@ -143,7 +137,6 @@ func New(opts *Options) (*Emulator, error) {
 		VaultURL:    srv.VaultURL(),
 		IdentityURL: srv.IdentityURL(),
 		CAPool:      srv.Authority().CertPool(),
-		Clock:       clk,
 		Config:      srv.Config(),
 		tlsDir:      tlsDir,
 	}
@@ -214,7 +207,7 @@ func (e *Emulator) VaultURLFor(name string) string {
 
 // Identity returns the configured identity with the given name, failing
 // the test if there is none.
-func (e *Emulator) Identity(t testing.TB, name string) config.Identity {
+func (e *Emulator) Identity(t testing.TB, name string) identity.Identity {
 	t.Helper()
 	for _, id := range e.Config.Identities {
 		if strings.EqualFold(id.Name, name) {
@@ -222,10 +215,16 @@ func (e *Emulator) Identity(t testing.TB, name string) config.Identity {
 		}
 	}
 	t.Fatalf("emulatortest: no identity named %q in the config", name)
-	return config.Identity{}
+	return identity.Identity{}
 }
 
-// Advance moves the emulator clock forward and runs purges that became due.
+// Advance moves the emulator clock forward, as Server.Advance does (due
+// purges run, a federated token file is rewritten), and returns the new
+// time. It is the only way a test moves the clock.
 func (e *Emulator) Advance(d time.Duration) time.Time {
 	return e.Server.Advance(context.Background(), d)
 }
+
+// Now is the emulator clock's time. An Emulator is thereby a clock.Clock,
+// e.g. for a token.Validator in a test.
+func (e *Emulator) Now() time.Time { return e.Server.Now() }

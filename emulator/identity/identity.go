@@ -36,18 +36,14 @@ import (
 	"time"
 
 	"github.com/secretkit/secretkit/emulator/token"
+	"github.com/secretkit/secretkit/kv"
 )
 
-// Identity kinds.
-const (
-	KindSystem = "system"
-	KindUser   = "user"
-)
-
-// Identity is one managed identity the emulator can issue tokens for.
+// Identity is one managed identity the emulator can issue tokens for. In a
+// config file it is a mapping (see UnmarshalYAML).
 type Identity struct {
-	Name       string // unique; used by FederatedToken and in logs
-	Kind       string // KindSystem or KindUser
+	Name       string          // unique; used by FederatedToken and in logs
+	Kind       kv.IdentityKind // kv.KindSystem or kv.KindUser
 	ClientID   string
 	ObjectID   string // principal id; the token's oid
 	ResourceID string // ARM resource id; the token's xms_mirid
@@ -128,14 +124,14 @@ func New(opts Options) (*Endpoints, error) {
 			return nil, fmt.Errorf("identity: identity %d needs Name, ClientID and ObjectID", i)
 		}
 		switch id.Kind {
-		case KindSystem:
+		case kv.KindSystem:
 			if e.system != nil {
 				return nil, fmt.Errorf("identity: %q and %q are both system-assigned; at most one is allowed", e.system.Name, id.Name)
 			}
 			e.system = id
-		case KindUser:
+		case kv.KindUser:
 		default:
-			return nil, fmt.Errorf("identity: %q has kind %q, want %q or %q", id.Name, id.Kind, KindSystem, KindUser)
+			return nil, fmt.Errorf("identity: %q has kind %q, want %q or %q", id.Name, id.Kind, kv.KindSystem, kv.KindUser)
 		}
 		if err := index(e.byName, id.Name, id, "name"); err != nil {
 			return nil, err
@@ -171,12 +167,12 @@ func (e *Endpoints) Secret() string { return e.secret }
 // (see the package comment for paths). Unknown paths get 404.
 func (e *Endpoints) HTTPHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/metadata/identity/oauth2/token", e.serveIMDS)
-	mux.HandleFunc("/metadata/identity/oauth2/token/", e.serveIMDS) // JS appends a slash
-	mux.HandleFunc("/msi/token", e.serveAppService)
-	mux.HandleFunc("/cloudshell/token", e.serveCloudShell)
-	mux.HandleFunc("/azureml/token", e.serveAzureML)
-	mux.HandleFunc("/arc/token", e.serveArc)
+	mux.HandleFunc(pathIMDS, e.serveIMDS)
+	mux.HandleFunc(pathIMDS+"/", e.serveIMDS) // JS appends a slash
+	mux.HandleFunc(pathAppService, e.serveAppService)
+	mux.HandleFunc(pathCloudShell, e.serveCloudShell)
+	mux.HandleFunc(pathAzureML, e.serveAzureML)
+	mux.HandleFunc(pathArc, e.serveArc)
 	return mux
 }
 
@@ -185,7 +181,7 @@ func (e *Endpoints) HTTPHandler() http.Handler {
 // clients pin the certificate and Entra clients require https.
 func (e *Endpoints) HTTPSHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/servicefabric/token", e.serveServiceFabric)
+	mux.HandleFunc(pathServiceFabric, e.serveServiceFabric)
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", e.serveOpenIDConfiguration)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", e.serveEntraToken)
 	mux.HandleFunc("GET /{tenant}/discovery/v2.0/keys", e.serveJWKS)

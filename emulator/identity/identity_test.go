@@ -28,18 +28,19 @@ import (
 
 	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/token"
+	"github.com/secretkit/secretkit/kv"
 )
 
 const tenant = "72f988bf-0000-4000-8000-000000000001"
 
 var (
-	vm = Identity{Name: "vm", Kind: KindSystem,
+	vm = Identity{Name: "vm", Kind: kv.KindSystem,
 		ClientID: "5a1c0f7e-0000-4000-8000-0000000000a1", ObjectID: "0b1d0f7e-0000-4000-8000-0000000000b1",
 		ResourceID: "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm"}
-	app1 = Identity{Name: "app1", Kind: KindUser,
+	app1 = Identity{Name: "app1", Kind: kv.KindUser,
 		ClientID: "5a1c0f7e-0000-4000-8000-0000000000a2", ObjectID: "0b1d0f7e-0000-4000-8000-0000000000b2",
 		ResourceID: "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/app1"}
-	app2 = Identity{Name: "app2", Kind: KindUser,
+	app2 = Identity{Name: "app2", Kind: kv.KindUser,
 		ClientID: "5a1c0f7e-0000-4000-8000-0000000000a3", ObjectID: "0b1d0f7e-0000-4000-8000-0000000000b3",
 		ResourceID: "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/app2"}
 )
@@ -634,7 +635,7 @@ func TestNewRejectsBadConfiguration(t *testing.T) {
 		"no tenant":        {Issuer: iss},
 		"two system":       {Issuer: iss, Tenant: tenant, Identities: []Identity{vm, vm2}},
 		"bad kind":         {Issuer: iss, Tenant: tenant, Identities: []Identity{{Name: "x", Kind: "group", ClientID: "c", ObjectID: "o"}}},
-		"missing ids":      {Issuer: iss, Tenant: tenant, Identities: []Identity{{Name: "x", Kind: KindUser}}},
+		"missing ids":      {Issuer: iss, Tenant: tenant, Identities: []Identity{{Name: "x", Kind: kv.KindUser}}},
 		"duplicate client": {Issuer: iss, Tenant: tenant, Identities: []Identity{app1, dupClient}},
 		"duplicate name":   {Issuer: iss, Tenant: tenant, Identities: []Identity{app1, app1}},
 	} {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/secretkit/secretkit/emulator/emulatortest"
+	"github.com/secretkit/secretkit/emulator/identity"
 )
 
 // nodeTimeout bounds one run of getsecret.mjs. A run takes about a second;
@@ -143,7 +144,7 @@ type harness struct {
 	emu  *emulatortest.Emulator
 	node string
 	// clientEnv is the emulator's client environment, parsed back from the
-	// KEY=VALUE lines cmd/emulator prints (Server.WriteEnv), so the lines
+	// KEY=VALUE lines cmd/emulator prints (Server.Env), so the lines
 	// themselves are what is tested.
 	clientEnv map[string]string
 	log       *tokenLog
@@ -186,12 +187,13 @@ func startHarness(t *testing.T) *harness {
 	log := &tokenLog{}
 	emu := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: testConfig(), Logger: slog.New(log)})
 
-	var printed bytes.Buffer
-	if err := emu.Server.WriteEnv(&printed); err != nil {
-		t.Fatalf("WriteEnv: %v", err)
+	lines, err := emu.Server.Env(identity.AppService)
+	if err != nil {
+		t.Fatalf("Env: %v", err)
 	}
+	printed := bytes.NewBufferString(lines.String())
 	env := map[string]string{}
-	sc := bufio.NewScanner(&printed)
+	sc := bufio.NewScanner(printed)
 	for sc.Scan() {
 		key, value, ok := strings.Cut(sc.Text(), "=")
 		if !ok || key == "" {

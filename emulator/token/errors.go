@@ -29,9 +29,10 @@ type Error struct {
 func (e *Error) Error() string { return e.Message }
 
 // Renewable reports whether a fresh token from this emulator would be
-// accepted where this one was not (see access.Renewable): true for lifetime
-// failures and for tokens of another key or tenant, false for tokens that
-// are malformed, tampered with or meant for another audience.
+// accepted where this one was not (the vault API asks through its
+// Renewable interface): true for lifetime failures and for tokens of
+// another key or tenant, false for tokens that are malformed, tampered
+// with or meant for another audience.
 func (e *Error) Renewable() bool {
 	switch e.Reason {
 	case ReasonExpired, ReasonNotYetValid, ReasonUnknownKey, ReasonIssuer:

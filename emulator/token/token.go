@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/secretkit/secretkit/emulator/access"
 	"github.com/secretkit/secretkit/emulator/clock"
 )
 
@@ -292,11 +291,12 @@ func audienceAccepted(have, accepted []string) bool {
 	return false
 }
 
-// Authenticate implements access.Authenticator. bearer is the token, with or
-// without the "Bearer " scheme prefix; resource is the resource the vault
-// advertised in its challenge, accepted as an audience alongside
-// VaultAudience. ctx is unused: validation is local and does not block.
-func (v *Validator) Authenticate(_ context.Context, bearer, resource string) (access.Caller, error) {
+// Authenticate validates a bearer token presented to the vault. bearer is
+// the token, with or without the "Bearer " scheme prefix; resource is the
+// resource the vault advertised in its challenge, accepted as an audience
+// alongside VaultAudience. ctx is unused: validation is local and does not
+// block.
+func (v *Validator) Authenticate(_ context.Context, bearer, resource string) (Claims, error) {
 	raw := strings.TrimSpace(bearer)
 	if scheme, rest, ok := strings.Cut(raw, " "); ok && strings.EqualFold(scheme, "bearer") {
 		raw = strings.TrimSpace(rest)
@@ -307,11 +307,5 @@ func (v *Validator) Authenticate(_ context.Context, bearer, resource string) (ac
 	if resource != "" && resource != VaultAudience {
 		audiences = append(audiences, resource)
 	}
-	c, err := v.Validate(raw, audiences...)
-	if err != nil {
-		return access.Caller{}, err
-	}
-	return access.Caller{TenantID: c.TenantID, ObjectID: c.ObjectID, ClientID: c.AppID, ResourceID: c.ResourceID}, nil
+	return v.Validate(raw, audiences...)
 }
-
-var _ access.Authenticator = (*Validator)(nil)

@@ -293,8 +293,8 @@ func TestAuthenticate(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Authenticate(%.10q): %v", bearer, err)
 		}
-		if c.ObjectID != sub.ObjectID || c.ClientID != sub.ClientID || c.ResourceID != sub.ResourceID || c.TenantID != tenant {
-			t.Errorf("caller = %+v", c)
+		if c.ObjectID != sub.ObjectID || c.AppID != sub.ClientID || c.ResourceID != sub.ResourceID || c.TenantID != tenant {
+			t.Errorf("claims = %+v", c)
 		}
 	}
 	_, err := v.Authenticate(context.Background(), "", "https://vault.azure.net")

@@ -12,7 +12,10 @@
 // (any port) select vault {name}; any other host (localhost, an IP address,
 // a container name) selects the default vault, the first of Options.Vaults.
 // A {name} that is not configured is created on first use with the default
-// settings (90 days retention, no purge protection).
+// settings (90 days retention, no purge protection); a {name} no vault can
+// have (kv.ValidVaultName) is refused with 400 BadParameter.
+//
+// Settings read themselves from a config file (Settings.UnmarshalYAML).
 package vault
 
 import (
@@ -26,7 +29,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +37,7 @@ import (
 	"github.com/secretkit/secretkit/emulator/access"
 	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/store"
+	"github.com/secretkit/secretkit/kv"
 )
 
 // Settings configures one vault.
@@ -49,6 +52,11 @@ type Settings struct {
 	// Throttle, when set, enforces request limits (see Throttle); nil
 	// never throttles.
 	Throttle *Throttle
+	// Access is who may do what in the vault; nil leaves it open to every
+	// authenticated caller. Only consulted when Options.Authorizer is nil.
+	Access *access.VaultRules
+	// Secrets are created by Seed when absent.
+	Secrets []SeedSecret
 }
 
 // Options configures an API. Store is required; every other field has a
@@ -68,8 +76,11 @@ type Options struct {
 	// Authenticator validates bearer tokens; nil accepts any non-empty
 	// token as the zero Caller.
 	Authenticator access.Authenticator
-	// Authorizer decides each operation; nil allows everything.
+	// Authorizer decides each operation; nil means the vaults' own
+	// Settings.Access, placed in Azure at Placement (which only shows in
+	// denial messages).
 	Authorizer access.Authorizer
+	Placement  access.Placement
 	// BackupKey (32 bytes) seals backup blobs so that only an emulator
 	// holding the same key restores them; nil is a random key per API.
 	BackupKey []byte
@@ -151,19 +162,23 @@ func New(opts Options) (*API, error) {
 	if len(settings) == 0 {
 		settings = []Settings{{Name: DefaultVault}}
 	}
+	rules := &access.Rules{
+		SubscriptionID: opts.Placement.SubscriptionID, ResourceGroup: opts.Placement.ResourceGroup,
+		Location: opts.Placement.Location, Vaults: map[string]access.VaultRules{},
+	}
 	for i, s := range settings {
 		name := strings.ToLower(s.Name)
-		if !vaultNamePattern.MatchString(name) {
-			return nil, fmt.Errorf("vault: Vaults[%d]: invalid vault name %q", i, s.Name)
+		if !kv.ValidVaultName(name) {
+			return nil, fmt.Errorf("vault: Vaults[%d]: invalid vault name %q: %s", i, s.Name, kv.VaultNameRule)
 		}
 		if _, dup := a.vaults[name]; dup {
 			return nil, fmt.Errorf("vault: Vaults[%d]: duplicate vault name %q", i, s.Name)
 		}
 		days := s.RetentionDays
 		if days == 0 {
-			days = defaultRetention
+			days = kv.DefaultRetentionDays
 		}
-		if days < minRetention || days > defaultRetention {
+		if days < kv.MinRetentionDays || days > kv.MaxRetentionDays {
 			return nil, fmt.Errorf("vault: Vaults[%d]: RetentionDays must be 7–90, got %d", i, s.RetentionDays)
 		}
 		p := policy{name: name, retentionDays: days, purgeProtection: s.PurgeProtection}
@@ -171,16 +186,21 @@ func New(opts Options) (*API, error) {
 			p.limiter = newLimiter(*s.Throttle)
 		}
 		a.vaults[name] = p
+		if s.Access != nil {
+			if opts.Authorizer != nil {
+				return nil, fmt.Errorf("vault: Vaults[%d]: Access and Options.Authorizer are exclusive", i)
+			}
+			rules.Vaults[name] = *s.Access
+		}
 		if i == 0 {
 			a.defaultVault = name
 		}
 	}
+	if len(rules.Vaults) > 0 {
+		a.authorizer = rules
+	}
 	return a, nil
 }
-
-// vaultNamePattern accepts DNS labels; real vault names (3–24 characters)
-// are a subset.
-var vaultNamePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // vault returns the policy of the named vault, creating an unconfigured
 // one with default settings.
@@ -190,7 +210,7 @@ func (a *API) vault(name string) policy {
 	defer a.mu.Unlock()
 	p, ok := a.vaults[name]
 	if !ok {
-		p = policy{name: name, retentionDays: defaultRetention}
+		p = policy{name: name, retentionDays: kv.DefaultRetentionDays}
 		a.vaults[name] = p
 	}
 	return p
@@ -206,26 +226,29 @@ func (a *API) peekVault(name string) policy {
 	if p, ok := a.vaults[name]; ok {
 		return p
 	}
-	return policy{name: name, retentionDays: defaultRetention}
+	return policy{name: name, retentionDays: kv.DefaultRetentionDays}
 }
 
 // resolveHost picks the vault for a Host header and the resource the
 // challenge advertises for it. It does not create the vault (see
-// peekVault): ServeHTTP does that once the caller is authenticated.
-func (a *API) resolveHost(host string) (policy, string) {
+// peekVault): ServeHTTP does that once the caller is authenticated. A
+// vault host whose first label is no legal vault name (kv.ValidVaultName)
+// returns ok false: no such vault can exist, so the request is refused
+// rather than sent to another vault.
+func (a *API) resolveHost(host string) (p policy, resource string, ok bool) {
 	u := url.URL{Host: host}
 	hostname, port := strings.ToLower(u.Hostname()), u.Port()
-	if label, ok := strings.CutSuffix(hostname, ".vault.azure.net"); ok && vaultNamePattern.MatchString(label) {
-		return a.peekVault(label), "https://vault.azure.net"
+	if label, isVault := strings.CutSuffix(hostname, ".vault.azure.net"); isVault {
+		return a.peekVault(label), "https://vault.azure.net", kv.ValidVaultName(label)
 	}
-	if label, ok := strings.CutSuffix(hostname, ".localhost"); ok && vaultNamePattern.MatchString(label) {
+	if label, isVault := strings.CutSuffix(hostname, ".localhost"); isVault {
 		resource := "https://localhost"
 		if port != "" {
 			resource += ":" + port
 		}
-		return a.peekVault(label), resource
+		return a.peekVault(label), resource, kv.ValidVaultName(label)
 	}
-	return a.peekVault(a.defaultVault), "https://vault.azure.net"
+	return a.peekVault(a.defaultVault), "https://vault.azure.net", true
 }
 
 // parseQuery decodes keys as well as values: the JS SDK sends
@@ -303,7 +326,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("x-ms-keyvault-service-version", ServiceVersion)
 	h.Set("Cache-Control", "no-cache")
 
-	p, resource := a.resolveHost(r.Host)
+	p, resource, validName := a.resolveHost(r.Host)
 	req := &request{r: r, w: rec, policy: p, view: wireView{base: "https://" + r.Host, policy: p}}
 	defer func() {
 		a.log.LogAttrs(r.Context(), slog.LevelInfo, "vault request",
@@ -311,6 +334,12 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("vault", p.name), slog.String("op", string(req.route.op)),
 			slog.Int("status", rec.status))
 	}()
+	if !validName {
+		// The real service has no such host (DNS fails first); the
+		// emulator names the problem instead.
+		a.fail(req, badParameter(fmt.Sprintf("The vault name %q in the host is invalid: %s.", p.name, kv.VaultNameRule)))
+		return
+	}
 
 	caller, ok := a.authenticate(req, resource)
 	if !ok {
@@ -345,12 +374,12 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.route = rt
-	if rt.op != access.OpList && rt.op != access.OpListDeleted && rt.op != access.OpRestore && !validSecretName(rt.name) {
+	if !rt.op.VaultWide() && !kv.ValidSecretName(rt.name) {
 		a.fail(req, badParameter("The request URI contains an invalid name: "+rt.name))
 		return
 	}
 	if p.limiter != nil {
-		if wait, ok := p.limiter.admit(a.rules.clock.Now(), rt.op == access.OpSet); !ok {
+		if wait, ok := p.limiter.admit(a.rules.clock.Now(), rt.op == kv.OpSet); !ok {
 			h.Set("Retry-After", strconv.Itoa(wait))
 			a.fail(req, httpFailure{status: http.StatusTooManyRequests, code: "Throttled", message: msgThrottled})
 			return

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/secretkit/secretkit/emulator/store"
+	"github.com/secretkit/secretkit/kv"
 )
 
 // backupMagic starts every blob and is bound into the AES-GCM tag, so a blob
@@ -100,7 +101,7 @@ func (b *backupSealer) open(blob []byte) (store.Record, error) {
 		return store.Record{}, bad
 	}
 	var p backupPayload
-	if err := json.Unmarshal(plain, &p); err != nil || !validSecretName(p.Name) || len(p.Versions) == 0 {
+	if err := json.Unmarshal(plain, &p); err != nil || !kv.ValidSecretName(p.Name) || len(p.Versions) == 0 {
 		return store.Record{}, bad
 	}
 	rec := store.Record{Name: p.Name}

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/secretkit/secretkit/emulator/access"
+	"github.com/secretkit/secretkit/kv"
 )
 
 // dispatch runs the matched operation; authentication, api-version, name
@@ -15,7 +15,7 @@ func (a *API) dispatch(req *request) {
 	ctx := req.r.Context()
 	p, rt, view := req.policy, req.route, req.view
 	switch rt.op {
-	case access.OpSet:
+	case kv.OpSet:
 		var in wireSetIn
 		if !a.readBody(req, &in, maxBodyBytes) {
 			return
@@ -38,7 +38,7 @@ func (a *API) dispatch(req *request) {
 		}
 		writeJSON(req.w, http.StatusOK, view.bundle(rec, v, true))
 
-	case access.OpGet:
+	case kv.OpGet:
 		rec, v, err := a.rules.get(ctx, p, rt.name, rt.version)
 		if err != nil {
 			a.failErr(req, err)
@@ -46,7 +46,7 @@ func (a *API) dispatch(req *request) {
 		}
 		writeJSON(req.w, http.StatusOK, view.bundle(rec, v, true))
 
-	case access.OpUpdate:
+	case kv.OpUpdate:
 		var in wireUpdateIn
 		if !a.readBody(req, &in, maxBodyBytes) {
 			return
@@ -65,7 +65,7 @@ func (a *API) dispatch(req *request) {
 		}
 		writeJSON(req.w, http.StatusOK, view.bundle(rec, v, false))
 
-	case access.OpDelete:
+	case kv.OpDelete:
 		rec, err := a.rules.remove(ctx, p, rt.name)
 		if err != nil {
 			a.failErr(req, err)
@@ -73,7 +73,7 @@ func (a *API) dispatch(req *request) {
 		}
 		writeJSON(req.w, http.StatusOK, view.deletedBundle(rec))
 
-	case access.OpGetDeleted:
+	case kv.OpGetDeleted:
 		rec, err := a.rules.deleted(ctx, p, rt.name)
 		if err != nil {
 			a.failErr(req, err)
@@ -81,14 +81,14 @@ func (a *API) dispatch(req *request) {
 		}
 		writeJSON(req.w, http.StatusOK, view.deletedBundle(rec))
 
-	case access.OpPurge:
+	case kv.OpPurge:
 		if err := a.rules.purge(ctx, p, rt.name); err != nil {
 			a.failErr(req, err)
 			return
 		}
 		req.w.WriteHeader(http.StatusNoContent)
 
-	case access.OpRecover:
+	case kv.OpRecover:
 		rec, err := a.rules.recover(ctx, p, rt.name)
 		if err != nil {
 			a.failErr(req, err)
@@ -98,7 +98,7 @@ func (a *API) dispatch(req *request) {
 		// unconfirmed: recover answers without the value.
 		writeJSON(req.w, http.StatusOK, view.bundle(rec, *latest, false))
 
-	case access.OpBackup:
+	case kv.OpBackup:
 		blob, err := a.rules.backup(ctx, p, rt.name)
 		if err != nil {
 			a.failErr(req, err)
@@ -106,7 +106,7 @@ func (a *API) dispatch(req *request) {
 		}
 		writeJSON(req.w, http.StatusOK, wireBackup{Value: base64.RawURLEncoding.EncodeToString(blob)})
 
-	case access.OpRestore:
+	case kv.OpRestore:
 		var in wireRestoreIn
 		if !a.readBody(req, &in, maxRestoreBytes) {
 			return
@@ -129,10 +129,10 @@ func (a *API) dispatch(req *request) {
 		// unconfirmed: restore answers without the value.
 		writeJSON(req.w, http.StatusOK, view.bundle(rec, *latest, false))
 
-	case access.OpList, access.OpListDeleted:
+	case kv.OpList, kv.OpListDeleted:
 		a.list(req)
 
-	case access.OpListVersions:
+	case kv.OpListVersions:
 		a.listVersions(req)
 	}
 }
@@ -158,7 +158,7 @@ func (a *API) list(req *request) {
 		return
 	}
 	want, path := stateActive, "/secrets"
-	if req.route.op == access.OpListDeleted {
+	if req.route.op == kv.OpListDeleted {
 		want, path = stateDeleted, "/deletedsecrets"
 	}
 	recs, next, err := a.rules.list(req.r.Context(), req.policy, after, size, want)

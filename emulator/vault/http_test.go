@@ -17,6 +17,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"github.com/secretkit/secretkit/emulator/access"
 	"github.com/secretkit/secretkit/emulator/vault"
+	"github.com/secretkit/secretkit/kv"
 )
 
 const challengePrefix = `Bearer authorization="https://login.microsoftonline.com/tenant-1", resource=`
@@ -45,8 +46,8 @@ func TestChallengeResourcePerHost(t *testing.T) {
 	for host, resource := range map[string]string{
 		"myvault.vault.azure.net":      "https://vault.azure.net",
 		"myvault.vault.azure.net:8443": "https://vault.azure.net",
-		"x.localhost:1234":             "https://localhost:1234",
-		"x.localhost":                  "https://localhost",
+		"xyz.localhost:1234":           "https://localhost:1234",
+		"xyz.localhost":                "https://localhost",
 		"localhost:8443":               "https://vault.azure.net",
 		"127.0.0.1:8443":               "https://vault.azure.net",
 		"keyvault-emulator":            "https://vault.azure.net",
@@ -78,7 +79,7 @@ func TestVaultsByHost(t *testing.T) {
 	}
 	cases := []struct{ host, vault, idBase string }{
 		{"myvault.vault.azure.net", "myvault", "https://myvault.vault.azure.net"},
-		{"x.localhost:1234", "x", "https://x.localhost:1234"},
+		{"xyz.localhost:1234", "xyz", "https://xyz.localhost:1234"},
 		{"OTHER.localhost", "other", "https://OTHER.localhost"},
 		{"localhost:8443", "main", "https://localhost:8443"},
 		{"127.0.0.1", "main", "https://127.0.0.1"},
@@ -378,7 +379,7 @@ func (s *seam) Authenticate(_ context.Context, bearer, resource string) (access.
 	return access.Caller{ObjectID: "oid-1", ClientID: "app-1"}, nil
 }
 
-func (s *seam) Authorize(vaultName string, caller access.Caller, op access.Operation, secret string) *access.Denial {
+func (s *seam) Authorize(vaultName string, caller access.Caller, op kv.Operation, secret string) *access.Denial {
 	s.asked = append(s.asked, fmt.Sprintf("%s %s %s %s", vaultName, caller.ObjectID, op, secret))
 	return s.denial
 }
@@ -386,7 +387,7 @@ func (s *seam) Authorize(vaultName string, caller access.Caller, op access.Opera
 func TestAuthenticatorRejection(t *testing.T) {
 	s := &seam{authErr: errors.New("AKV10022: Invalid audience")}
 	f := start(t, vault.Options{Tenant: "tenant-1", Authenticator: s})
-	r := f.raw(t, http.MethodGet, "x.localhost:1234", "/secrets?api-version=7.6", "", nil)
+	r := f.raw(t, http.MethodGet, "xyz.localhost:1234", "/secrets?api-version=7.6", "", nil)
 	if msg := wantError(t, r, 401, "Unauthorized", ""); msg != "AKV10022: Invalid audience" {
 		t.Errorf("message %q", msg)
 	}

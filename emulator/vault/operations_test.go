@@ -303,9 +303,9 @@ func TestRecoveryLevels(t *testing.T) {
 		level    string
 		days     int32
 	}{
-		{vault.Settings{Name: "a"}, "Recoverable+Purgeable", 90},
-		{vault.Settings{Name: "a", PurgeProtection: true}, "Recoverable", 90},
-		{vault.Settings{Name: "a", RetentionDays: 30}, "CustomizedRecoverable+Purgeable", 30},
+		{vault.Settings{Name: "aaa"}, "Recoverable+Purgeable", 90},
+		{vault.Settings{Name: "aaa", PurgeProtection: true}, "Recoverable", 90},
+		{vault.Settings{Name: "aaa", RetentionDays: 30}, "CustomizedRecoverable+Purgeable", 30},
 	} {
 		f := start(t, vault.Options{Vaults: []vault.Settings{tc.settings}})
 		s, err := f.client.SetSecret(t.Context(), "x", azsecrets.SetSecretParameters{Value: ptr("v")}, nil)
@@ -322,10 +322,10 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	mem := func() vault.Options { return vault.Options{Store: store.NewMemory()} }
 	for name, opts := range map[string]vault.Options{
 		"no store":       {},
-		"retention 6":    withVaults(mem(), vault.Settings{Name: "v", RetentionDays: 6}),
-		"retention 91":   withVaults(mem(), vault.Settings{Name: "v", RetentionDays: 91}),
+		"retention 6":    withVaults(mem(), vault.Settings{Name: "vvv", RetentionDays: 6}),
+		"retention 91":   withVaults(mem(), vault.Settings{Name: "vvv", RetentionDays: 91}),
 		"bad vault name": withVaults(mem(), vault.Settings{Name: "no_underscores"}),
-		"duplicate":      withVaults(mem(), vault.Settings{Name: "v"}, vault.Settings{Name: "V"}),
+		"duplicate":      withVaults(mem(), vault.Settings{Name: "vvv"}, vault.Settings{Name: "VVV"}),
 		"short key":      {Store: mem().Store, BackupKey: make([]byte, 16)},
 	} {
 		if _, err := vault.New(opts); err == nil {
@@ -340,7 +340,7 @@ func withVaults(o vault.Options, s ...vault.Settings) vault.Options {
 }
 
 func TestScheduledPurge(t *testing.T) {
-	f := start(t, vault.Options{Vaults: []vault.Settings{{Name: "v", RetentionDays: 7}}})
+	f := start(t, vault.Options{Vaults: []vault.Settings{{Name: "vvv", RetentionDays: 7}}})
 	ctx := t.Context()
 	if _, err := f.client.SetSecret(ctx, "temp", azsecrets.SetSecretParameters{Value: ptr("x")}, nil); err != nil {
 		t.Fatal(err)
@@ -365,7 +365,7 @@ func TestScheduledPurge(t *testing.T) {
 	if n, err := f.api.PurgeDue(ctx); err != nil || n != 1 {
 		t.Fatalf("PurgeDue = %d, %v; want 1", n, err)
 	}
-	if _, err := f.store.Get(ctx, "v", "temp"); err == nil {
+	if _, err := f.store.Get(ctx, "vvv", "temp"); err == nil {
 		t.Error("record still stored after PurgeDue")
 	}
 	if _, err := f.client.SetSecret(ctx, "temp", azsecrets.SetSecretParameters{Value: ptr("y")}, nil); err != nil {
@@ -374,7 +374,7 @@ func TestScheduledPurge(t *testing.T) {
 }
 
 func TestScheduledPurgeFreesNameWithoutPurgeDue(t *testing.T) {
-	f := start(t, vault.Options{Vaults: []vault.Settings{{Name: "v", RetentionDays: 7, PurgeProtection: true}}})
+	f := start(t, vault.Options{Vaults: []vault.Settings{{Name: "vvv", RetentionDays: 7, PurgeProtection: true}}})
 	ctx := t.Context()
 	for _, v := range []string{"a", "b"} {
 		if _, err := f.client.SetSecret(ctx, "temp", azsecrets.SetSecretParameters{Value: ptr(v)}, nil); err != nil {

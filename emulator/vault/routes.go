@@ -5,12 +5,12 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/secretkit/secretkit/emulator/access"
+	"github.com/secretkit/secretkit/kv"
 )
 
 // route is a matched request: the operation and the path parameters.
 type route struct {
-	op      access.Operation
+	op      kv.Operation
 	name    string // "" for vault-wide operations
 	version string // "" = latest
 }
@@ -52,24 +52,24 @@ func matchRoute(method, path string) (route, *routeMiss) {
 		switch len(segs) {
 		case 1:
 			if method == http.MethodGet {
-				return route{op: access.OpList}, nil
+				return route{op: kv.OpList}, nil
 			}
 			return miss("secrets", http.MethodGet)
 		case 2:
 			name := segs[1]
 			if method == http.MethodPost && is(1, "restore") {
-				return route{op: access.OpRestore}, nil
+				return route{op: kv.OpRestore}, nil
 			}
 			switch method {
 			case http.MethodPut:
-				return route{op: access.OpSet, name: name}, nil
+				return route{op: kv.OpSet, name: name}, nil
 			case http.MethodGet:
-				return route{op: access.OpGet, name: name}, nil
+				return route{op: kv.OpGet, name: name}, nil
 			case http.MethodPatch:
 				// unconfirmed: PATCH without a version updates the latest.
-				return route{op: access.OpUpdate, name: name}, nil
+				return route{op: kv.OpUpdate, name: name}, nil
 			case http.MethodDelete:
-				return route{op: access.OpDelete, name: name}, nil
+				return route{op: kv.OpDelete, name: name}, nil
 			}
 			if is(1, "restore") {
 				return miss("restore", http.MethodPost)
@@ -79,13 +79,13 @@ func matchRoute(method, path string) (route, *routeMiss) {
 			name, third := segs[1], segs[2]
 			switch {
 			case method == http.MethodPost && is(2, "backup"):
-				return route{op: access.OpBackup, name: name}, nil
+				return route{op: kv.OpBackup, name: name}, nil
 			case method == http.MethodGet && is(2, "versions"):
-				return route{op: access.OpListVersions, name: name}, nil
+				return route{op: kv.OpListVersions, name: name}, nil
 			case method == http.MethodGet:
-				return route{op: access.OpGet, name: name, version: third}, nil
+				return route{op: kv.OpGet, name: name, version: third}, nil
 			case method == http.MethodPatch:
-				return route{op: access.OpUpdate, name: name, version: third}, nil
+				return route{op: kv.OpUpdate, name: name, version: third}, nil
 			case is(2, "backup"):
 				return miss("backup", http.MethodPost)
 			case is(2, "versions"):
@@ -97,21 +97,21 @@ func matchRoute(method, path string) (route, *routeMiss) {
 		switch len(segs) {
 		case 1:
 			if method == http.MethodGet {
-				return route{op: access.OpListDeleted}, nil
+				return route{op: kv.OpListDeleted}, nil
 			}
 			return miss("deletedsecrets", http.MethodGet)
 		case 2:
 			switch method {
 			case http.MethodGet:
-				return route{op: access.OpGetDeleted, name: segs[1]}, nil
+				return route{op: kv.OpGetDeleted, name: segs[1]}, nil
 			case http.MethodDelete:
-				return route{op: access.OpPurge, name: segs[1]}, nil
+				return route{op: kv.OpPurge, name: segs[1]}, nil
 			}
 			return miss("deletedsecrets", http.MethodGet, http.MethodDelete)
 		case 3:
 			if is(2, "recover") {
 				if method == http.MethodPost {
-					return route{op: access.OpRecover, name: segs[1]}, nil
+					return route{op: kv.OpRecover, name: segs[1]}, nil
 				}
 				return miss("recover", http.MethodPost)
 			}

@@ -6,28 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"maps"
-	"regexp"
 	"time"
 	"unicode/utf8"
 
 	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/store"
+	"github.com/secretkit/secretkit/kv"
 )
-
-// Limits of the service.
-const (
-	maxValueBytes       = 25 * 1024
-	maxContentTypeChars = 255
-	maxTags             = 15
-	maxTagChars         = 512
-	defaultRetention    = 90
-	minRetention        = 7
-)
-
-var secretNamePattern = regexp.MustCompile(`^[0-9a-zA-Z-]{1,127}$`)
-
-// validSecretName reports whether name is a legal Key Vault object name.
-func validSecretName(name string) bool { return secretNamePattern.MatchString(name) }
 
 // policy is the soft-delete configuration of one vault.
 type policy struct {
@@ -41,7 +26,7 @@ type policy struct {
 // vault with this retention and purge protection.
 func (p policy) recoveryLevel() string {
 	level := "Recoverable"
-	if p.retentionDays < defaultRetention {
+	if p.retentionDays < kv.DefaultRetentionDays {
 		level = "CustomizedRecoverable"
 	}
 	if !p.purgeProtection {
@@ -105,11 +90,11 @@ type propertyPatch struct {
 
 // The contentType and tag limits count characters, not UTF-8 bytes.
 func validateProperties(contentType string, tags map[string]string) error {
-	if utf8.RuneCountInString(contentType) > maxContentTypeChars || len(tags) > maxTags {
+	if utf8.RuneCountInString(contentType) > kv.MaxContentTypeLength || len(tags) > kv.MaxTags {
 		return errInvalid(msgInvalidProperty)
 	}
 	for k, v := range tags {
-		if utf8.RuneCountInString(k) > maxTagChars || utf8.RuneCountInString(v) > maxTagChars {
+		if utf8.RuneCountInString(k) > kv.MaxTagLength || utf8.RuneCountInString(v) > kv.MaxTagLength {
 			return errInvalid(msgInvalidProperty)
 		}
 	}
@@ -138,7 +123,7 @@ func validateDates(dates ...*time.Time) error {
 }
 
 func validateNewSecret(in newSecret) error {
-	if len(in.Value) > maxValueBytes {
+	if len(in.Value) > kv.MaxSecretValueBytes {
 		return errInvalid(msgValueTooLarge)
 	}
 	if err := validateDates(in.NotBefore, in.Expires); err != nil {

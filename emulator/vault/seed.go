@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/secretkit/secretkit/emulator/store"
+	"github.com/secretkit/secretkit/kv"
 )
 
 // SeedSecret is one secret to create at start-up. Enabled nil means true.
@@ -25,7 +26,7 @@ type SeedSecret struct {
 func (a *API) Seed(ctx context.Context, vault string, secrets []SeedSecret) error {
 	p := a.vault(vault)
 	for i, s := range secrets {
-		if !validSecretName(s.Name) {
+		if !kv.ValidSecretName(s.Name) {
 			return fmt.Errorf("vault: seed %d: invalid secret name %q", i, s.Name)
 		}
 		if err := validateNewSecret(newSecret{Value: s.Value, ContentType: s.ContentType, Tags: s.Tags}); err != nil {

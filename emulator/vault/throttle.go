@@ -4,6 +4,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/secretkit/secretkit/kv"
 )
 
 // Throttle turns on Key Vault's request limits for a vault: past Creates
@@ -14,13 +16,6 @@ type Throttle struct {
 	Creates int
 	Other   int
 }
-
-// Key Vault's limits per vault for secrets.
-const (
-	throttleWindow         = 10 * time.Second
-	defaultThrottleCreates = 300
-	defaultThrottleOther   = 4000
-)
 
 // unconfirmed: which reason the service gives per limit; this is the one
 // recorded answers show for a vault's per-type limit.
@@ -39,10 +34,10 @@ type limiter struct {
 func newLimiter(t Throttle) *limiter {
 	l := &limiter{creates: t.Creates, other: t.Other}
 	if l.creates <= 0 {
-		l.creates = defaultThrottleCreates
+		l.creates = kv.DefaultThrottleCreates
 	}
 	if l.other <= 0 {
-		l.other = defaultThrottleOther
+		l.other = kv.DefaultThrottleOther
 	}
 	return l
 }
@@ -53,7 +48,7 @@ func newLimiter(t Throttle) *limiter {
 func (l *limiter) admit(now time.Time, create bool) (retryAfter int, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if start := now.Truncate(throttleWindow); !start.Equal(l.window) {
+	if start := now.Truncate(kv.ThrottleWindow); !start.Equal(l.window) {
 		l.window, l.nCreates, l.nOther = start, 0, 0
 	}
 	count, limit := &l.nOther, l.other
@@ -61,7 +56,7 @@ func (l *limiter) admit(now time.Time, create bool) (retryAfter int, ok bool) {
 		count, limit = &l.nCreates, l.creates
 	}
 	if *count >= limit {
-		wait := l.window.Add(throttleWindow).Sub(now)
+		wait := l.window.Add(kv.ThrottleWindow).Sub(now)
 		return max(1, int(math.Ceil(wait.Seconds()))), false
 	}
 	*count++

@@ -24,7 +24,7 @@ func TestUnauthenticatedHostsCreateNoVaults(t *testing.T) {
 	}
 	for i := range 50 {
 		r := httptest.NewRequest(http.MethodGet, "/secrets?api-version=7.6", nil)
-		r.Host = "v" + strconv.Itoa(i) + ".vault.azure.net"
+		r.Host = "vault" + strconv.Itoa(i) + ".vault.azure.net"
 		w := httptest.NewRecorder()
 		a.ServeHTTP(w, r)
 		if w.Code != http.StatusUnauthorized {

@@ -1,4 +1,4 @@
-package emulator
+package vault
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ func TestConcurrentBackupKeyCreationAgrees(t *testing.T) {
 			defer wg.Done()
 			ready.Done()
 			<-start
-			keys[i], errs[i] = loadOrCreateBackupKey(dir)
+			keys[i], errs[i] = LoadOrCreateBackupKey(dir)
 		}()
 	}
 	ready.Wait()
