@@ -19,13 +19,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/secretkit/secretkit/emulator/config"
+	"github.com/secretkit/secretkit/internal/testutil"
 )
 
 // bin holds the programs the compose file runs, built once.
@@ -549,14 +549,11 @@ func runWebapp(t *testing.T, env []string, args ...string) (string, func() strin
 		app.Wait()
 		t.Fatal("the web app exited without serving")
 	}
-	var mu sync.Mutex
-	var appLog strings.Builder
+	var appLog testutil.Buffer
 	done := make(chan struct{})
 	go func() {
 		for sc.Scan() {
-			mu.Lock()
-			appLog.WriteString(sc.Text() + "\n")
-			mu.Unlock()
+			appLog.Write([]byte(sc.Text() + "\n"))
 		}
 		close(done)
 	}()
@@ -566,8 +563,6 @@ func runWebapp(t *testing.T, env []string, args ...string) (string, func() strin
 		<-done
 	})
 	return base, func() string {
-		mu.Lock()
-		defer mu.Unlock()
 		return appLog.String()
 	}
 }

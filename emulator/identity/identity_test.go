@@ -1,7 +1,6 @@
 package identity
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/token"
+	"github.com/secretkit/secretkit/internal/testutil"
 )
 
 const tenant = "72f988bf-0000-4000-8000-000000000001"
@@ -67,7 +67,7 @@ func newFixture(t *testing.T, arcKeyDir string, ids ...Identity) *fixture {
 		t.Fatal(err)
 	}
 	clk := &clock.Adjustable{}
-	logs := &lockedBuffer{}
+	logs := &testutil.Buffer{}
 	e, err := New(Options{
 		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Identities: ids,
@@ -113,23 +113,6 @@ func (f *fixture) hitsOn(path string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.hits[path]
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // clearManagedIdentityEnv removes every variable the SDKs use to pick a
