@@ -309,25 +309,12 @@ func TestServiceFabricWithRealCredential(t *testing.T) {
 	}
 }
 
-// arcDir makes MSAL's required Arc key directory, removing on cleanup only
-// the directories this test created.
+// arcDir makes MSAL's required Arc key directory for the test; the
+// emulator package's Arc test uses it too, so testutil.HostDir serializes
+// the two across processes.
 func arcDir(t *testing.T) string {
 	t.Helper()
-	var created []string
-	for p := DefaultArcKeyDir; p != "/"; p = filepath.Dir(p) {
-		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
-			created = append(created, p)
-		}
-	}
-	if err := os.MkdirAll(DefaultArcKeyDir, 0o700); err != nil {
-		t.Skipf("cannot create %s (need root): %v", DefaultArcKeyDir, err)
-	}
-	t.Cleanup(func() {
-		for _, p := range created { // deepest first
-			os.Remove(p)
-		}
-	})
-	return DefaultArcKeyDir
+	return testutil.HostDir(t, DefaultArcKeyDir)
 }
 
 func TestArcWithRealCredential(t *testing.T) {
