@@ -45,7 +45,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -246,7 +245,7 @@ func secretOf(s *azsecrets.Secret, fallbackName string) provider.Secret {
 func metadataOf(id *azsecrets.ID, contentType *string, tags map[string]*string, attrs *azsecrets.SecretAttributes) provider.Metadata {
 	var m provider.Metadata
 	if id != nil {
-		m.Name, m.Version = splitID(string(*id))
+		m.Name, m.Version = idParts(id)
 	}
 	if contentType != nil {
 		m.ContentType = *contentType
@@ -283,21 +282,17 @@ func timeOf(t *time.Time) time.Time {
 	return *t
 }
 
-// splitID returns the name and version of an id such as
-// https://myvault.vault.azure.net/secrets/db-password/0123...; the version
-// is empty in ids that carry none (listings of secrets). It slices the id
-// rather than parsing it as a URL, which keeps the hot read path free of
-// allocations.
-func splitID(id string) (name, version string) {
-	const marker = "/secrets/"
-	i := strings.Index(id, marker)
-	if i < 0 {
-		return "", ""
-	}
-	rest := id[i+len(marker):]
-	name, version, _ = strings.Cut(rest, "/")
-	if j := strings.IndexAny(version, "/?"); j >= 0 {
-		version = version[:j]
-	}
-	return name, version
+// idParts returns the name and version of an id such as
+// https://myvault.vault.azure.net/secrets/db-password/0123... with the SDK's
+// own parser; the version is empty in ids that carry none (listings of
+// secrets). An id the SDK cannot split gives empty strings: ID.Name
+// dereferences a nil name for such ids (azsecrets v1.5.1), and a server's
+// odd answer must not crash the caller.
+func idParts(id *azsecrets.ID) (name, version string) {
+	defer func() {
+		if recover() != nil {
+			name, version = "", ""
+		}
+	}()
+	return id.Name(), id.Version()
 }
