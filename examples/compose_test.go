@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -260,12 +261,8 @@ func TestComposeAppEnvMatchesEmulator(t *testing.T) {
 
 	// The container's environment: the image's ENV, then compose's.
 	containerEnv := map[string]string{}
-	for k, v := range image {
-		containerEnv[k] = v
-	}
-	for k, v := range emuSvc.Environment {
-		containerEnv[k] = v
-	}
+	maps.Copy(containerEnv, image)
+	maps.Copy(containerEnv, emuSvc.Environment)
 	// hostPath maps a container path to where the test keeps it: a bind
 	// mount's source, or a directory under root for anything else.
 	hostPath := func(p string) string {

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"maps"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -132,10 +133,7 @@ func goodClaims(now time.Time) map[string]any {
 }
 
 func with(m map[string]any, key string, value any) map[string]any {
-	out := map[string]any{}
-	for k, v := range m {
-		out[k] = v
-	}
+	out := maps.Clone(m)
 	if value == nil {
 		delete(out, key)
 	} else {
