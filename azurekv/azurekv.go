@@ -50,6 +50,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
+	"github.com/secretkit/secretkit/internal/redact"
 	"github.com/secretkit/secretkit/provider"
 )
 
@@ -121,19 +122,12 @@ func New(vaultURL string, cred azcore.TokenCredential, opts *Options) (*Provider
 	}
 	u, err := url.Parse(vaultURL)
 	if err != nil {
-		// url.Error repeats the URL, whose user or query part may hold a
-		// credential; keep only the parser's reason.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return invalid("vault URL: %v", err)
+		return invalid("vault URL: %v", redact.ParseError(err))
 	}
 	// The SDK refuses to send a bearer token over plain HTTP, so an http
 	// URL would fail on every call; say so now.
 	if u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		shown := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, Opaque: u.Opaque}
-		return invalid("vault URL %q (user, query and fragment not shown) must be https://host[:port]/ with no user, query or fragment", shown.String())
+		return invalid("vault URL %q (user and query not shown) must be https://host[:port]/ with no user, query or fragment", redact.URL(u))
 	}
 	if cred == nil {
 		return invalid("a credential is required")

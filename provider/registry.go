@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/secretkit/secretkit/internal/redact"
 )
 
 // URLOpener opens a provider from a URI whose scheme it was registered for.
@@ -129,13 +131,7 @@ func GetSecretByURI(ctx context.Context, uri string) (Secret, error) {
 func parseProviderURI(uri string) (*url.URL, error) {
 	u, err := url.Parse(uri)
 	if err != nil {
-		// url.Error repeats the URI; a URI can hold credentials in its
-		// query, so report only the parser's reason.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, openError("", fmt.Errorf("malformed URI: %w", err))
+		return nil, openError("", fmt.Errorf("malformed URI: %w", redact.ParseError(err)))
 	}
 	if u.Scheme == "" {
 		return nil, openError(uri, errors.New("the URI has no scheme"))
@@ -145,16 +141,5 @@ func parseProviderURI(uri string) (*url.URL, error) {
 }
 
 func openError(uri string, err error) error {
-	return &Error{Provider: "provider", Op: "open", Name: redactURI(uri), Kind: ErrInvalidArgument, Err: err}
-}
-
-// redactURI keeps only the scheme, host and path of uri for error messages:
-// query values may be credentials.
-func redactURI(uri string) string {
-	u, err := url.Parse(uri)
-	if err != nil || uri == "" {
-		return ""
-	}
-	u.RawQuery, u.User = "", nil
-	return u.String()
+	return &Error{Provider: "provider", Op: "open", Name: redact.URLString(uri), Kind: ErrInvalidArgument, Err: err}
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/secretkit/secretkit/internal/redact"
 	"github.com/secretkit/secretkit/provider"
 )
 
@@ -104,12 +105,8 @@ func splitTrailingName(u *url.URL) (providerURI, name string, ok bool) {
 	return rest.String(), name, true
 }
 
-// malformedURI reports a URI that does not parse. url.Error repeats the
-// whole URI, whose query may hold credentials; only the reason is kept.
+// malformedURI reports a URI that does not parse, with only the parser's
+// reason: the URI's query may hold credentials.
 func malformedURI(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return usagef("malformed URI: %v", err)
+	return usagef("malformed URI: %v", redact.ParseError(err))
 }
