@@ -110,24 +110,31 @@ func startBrowser(t *testing.T) *browser {
 		t.Fatal(err)
 	}
 	driver.Stderr = logs
+	// Chromium inherits chromedriver's stderr; should it outlive the
+	// session, Wait stops waiting for the copy of stderr after this.
+	driver.WaitDelay = 5 * time.Second
 	if err := driver.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		driver.Process.Kill()
-		driver.Wait()
+		driver.Wait() // closes the pipe, which ends the reader below
 	})
+	// The reader keeps draining chromedriver's output into logs after the
+	// port line, so chromedriver never blocks on a full pipe.
 	ports := make(chan string, 1)
 	go func() {
+		defer close(ports)
 		sc := bufio.NewScanner(stdout)
+		sent := false
 		for sc.Scan() {
 			line := sc.Text()
 			logs.Write([]byte(line + "\n"))
-			if m := startedOnPort.FindStringSubmatch(line); m != nil {
+			if m := startedOnPort.FindStringSubmatch(line); m != nil && !sent {
 				ports <- m[1]
+				sent = true
 			}
 		}
-		close(ports)
 	}()
 	var port string
 	select {
