@@ -42,16 +42,15 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
+	"github.com/secretkit/secretkit/internal/redact"
 	"github.com/secretkit/secretkit/kv"
 	"github.com/secretkit/secretkit/provider"
 )
@@ -125,19 +124,12 @@ func New(vaultURL string, cred azcore.TokenCredential, opts *Options) (*Provider
 	}
 	u, err := url.Parse(vaultURL)
 	if err != nil {
-		// url.Error repeats the URL, whose user or query part may hold a
-		// credential; keep only the parser's reason.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return invalid("vault URL: %v", err)
+		return invalid("vault URL: %v", redact.ParseError(err))
 	}
 	// The SDK refuses to send a bearer token over plain HTTP, so an http
 	// URL would fail on every call; say so now.
 	if u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		shown := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, Opaque: u.Opaque}
-		return invalid("vault URL %q (user, query and fragment not shown) must be https://host[:port]/ with no user, query or fragment", shown.String())
+		return invalid("vault URL %q (user and query not shown) must be https://host[:port]/ with no user, query or fragment", redact.URL(u))
 	}
 	if cred == nil {
 		return invalid("a credential is required")
@@ -236,7 +228,7 @@ func secretOf(s *azsecrets.Secret, fallbackName string) provider.Secret {
 func metadataOf(id *azsecrets.ID, contentType *string, tags map[string]*string, attrs *azsecrets.SecretAttributes) provider.Metadata {
 	var m provider.Metadata
 	if id != nil {
-		m.Name, m.Version = splitID(string(*id))
+		m.Name, m.Version = idParts(id)
 	}
 	if contentType != nil {
 		m.ContentType = *contentType
@@ -273,21 +265,17 @@ func timeOf(t *time.Time) time.Time {
 	return *t
 }
 
-// splitID returns the name and version of an id such as
-// https://myvault.vault.azure.net/secrets/db-password/0123...; the version
-// is empty in ids that carry none (listings of secrets). It slices the id
-// rather than parsing it as a URL, which keeps the hot read path free of
-// allocations.
-func splitID(id string) (name, version string) {
-	const marker = "/secrets/"
-	i := strings.Index(id, marker)
-	if i < 0 {
-		return "", ""
-	}
-	rest := id[i+len(marker):]
-	name, version, _ = strings.Cut(rest, "/")
-	if j := strings.IndexAny(version, "/?"); j >= 0 {
-		version = version[:j]
-	}
-	return name, version
+// idParts returns the name and version of an id such as
+// https://myvault.vault.azure.net/secrets/db-password/0123... with the SDK's
+// own parser; the version is empty in ids that carry none (listings of
+// secrets). An id the SDK cannot split gives empty strings: ID.Name
+// dereferences a nil name for such ids (azsecrets v1.5.1), and a server's
+// odd answer must not crash the caller.
+func idParts(id *azsecrets.ID) (name, version string) {
+	defer func() {
+		if recover() != nil {
+			name, version = "", ""
+		}
+	}()
+	return id.Name(), id.Version()
 }

@@ -2,8 +2,8 @@ package azurekv
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/secretkit/secretkit/provider"
 )
@@ -18,23 +18,17 @@ func (p *Provider) GetSecrets(ctx context.Context, names []string) ([]provider.R
 		return nil, provider.NewError(Name, "getmany", "", nil, err)
 	}
 	results := make([]provider.Result, len(names))
-	workers := min(p.maxConcurrency, len(names))
-	// Workers claim the next index instead of receiving names over a
-	// channel: no goroutine per name, and no channel send per name.
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(names) {
-					return
-				}
-				sec, err := p.GetSecret(ctx, names[i], "")
-				results[i] = provider.Result{Name: names[i], Secret: sec, Err: err}
-			}
+	// A plain Group, not WithContext: one name's failure is that name's
+	// result and must not cancel the others.
+	var g errgroup.Group
+	g.SetLimit(p.maxConcurrency)
+	for i, name := range names {
+		g.Go(func() error {
+			sec, err := p.GetSecret(ctx, name, "")
+			results[i] = provider.Result{Name: name, Secret: sec, Err: err}
+			return nil
 		})
 	}
-	wg.Wait()
+	_ = g.Wait() // every function returns nil; outcomes are in results
 	return results, nil
 }

@@ -3,11 +3,8 @@ package emulator_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +16,7 @@ import (
 
 	"github.com/secretkit/secretkit/emulator/emulatortest"
 	"github.com/secretkit/secretkit/emulator/identity"
+	"github.com/secretkit/secretkit/internal/testutil"
 )
 
 // Issue 4, part 1: every managed-identity flavour, driven only by the lines
@@ -270,24 +268,12 @@ func TestFlavourArc(t *testing.T) {
 }
 
 // prepareArcKeyDir makes the directory MSAL requires Arc challenge files to
-// be in, skipping the test where that needs privileges the run lacks, and
-// removes on cleanup only the directories it created.
+// be in, for this test only: the identity package's Arc test uses it too,
+// so testutil.HostDir serializes the two across processes. Without root it
+// skips, or fails under CI.
 func prepareArcKeyDir(t *testing.T) {
 	t.Helper()
-	var created []string
-	for p := identity.DefaultArcKeyDir; p != "/"; p = filepath.Dir(p) {
-		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
-			created = append(created, p)
-		}
-	}
-	if err := os.MkdirAll(identity.DefaultArcKeyDir, 0o700); err != nil {
-		t.Skipf("cannot create %s, which Azure Arc clients require: %v", identity.DefaultArcKeyDir, err)
-	}
-	t.Cleanup(func() {
-		for _, p := range created { // deepest first
-			os.Remove(p)
-		}
-	})
+	testutil.HostDir(t, identity.DefaultArcKeyDir)
 }
 
 func TestFlavourDefaultAzureCredentialFromEnvOnly(t *testing.T) {

@@ -1,7 +1,6 @@
 package emulator_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -14,12 +13,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/secretkit/secretkit/emulator/emulatortest"
 	"github.com/secretkit/secretkit/emulator/token"
+	"github.com/secretkit/secretkit/internal/testutil"
 )
 
 // Shared by the e2e_*_test.go files: they drive the whole emulator
@@ -46,25 +45,14 @@ func signingKey(t *testing.T, e *emulatortest.Emulator) *token.Key {
 // logRecords captures the emulator's JSON logs for assertions on what it
 // did (which flavour issued a token to whom) and did not do (leak secrets).
 type logRecords struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logRecords) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
+	testutil.Buffer
 }
 
 func (l *logRecords) logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-func (l *logRecords) text() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+func (l *logRecords) text() string { return l.String() }
 
 // records returns every record whose msg is msg.
 func (l *logRecords) records(t *testing.T, msg string) []map[string]any {

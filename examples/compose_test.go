@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -20,13 +21,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/secretkit/secretkit/emulator/config"
+	"github.com/secretkit/secretkit/internal/testutil"
 )
 
 // bin holds the programs the compose file runs, built once.
@@ -38,14 +39,17 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	for name, pkg := range map[string]string{"emulator": "../cmd/emulator", "webapp": "./webapp", "healthprobe": "../cmd/healthprobe"} {
-		bin[name] = filepath.Join(dir, name)
-		build := exec.Command("go", "build", "-o", bin[name], pkg)
-		build.Stderr = os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n", pkg, err)
-			os.Exit(1)
-		}
+	// One go build for all three: it links them in parallel, and with -o
+	// naming a directory each binary is named after its package directory.
+	pkgs := []string{"../cmd/emulator", "./webapp", "../cmd/healthprobe"}
+	build := exec.Command("go", append([]string{"build", "-o", dir + string(filepath.Separator)}, pkgs...)...)
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "building %v: %v\n", pkgs, err)
+		os.Exit(1)
+	}
+	for _, pkg := range pkgs {
+		bin[filepath.Base(pkg)] = filepath.Join(dir, filepath.Base(pkg))
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -261,12 +265,8 @@ func TestComposeAppEnvMatchesEmulator(t *testing.T) {
 
 	// The container's environment: the image's ENV, then compose's.
 	containerEnv := map[string]string{}
-	for k, v := range image {
-		containerEnv[k] = v
-	}
-	for k, v := range emuSvc.Environment {
-		containerEnv[k] = v
-	}
+	maps.Copy(containerEnv, image)
+	maps.Copy(containerEnv, emuSvc.Environment)
 	// hostPath maps a container path to where the test keeps it: a bind
 	// mount's source, or a directory under root for anything else.
 	hostPath := func(p string) string {
@@ -550,14 +550,11 @@ func runWebapp(t *testing.T, env []string, args ...string) (string, func() strin
 		app.Wait()
 		t.Fatal("the web app exited without serving")
 	}
-	var mu sync.Mutex
-	var appLog strings.Builder
+	var appLog testutil.Buffer
 	done := make(chan struct{})
 	go func() {
 		for sc.Scan() {
-			mu.Lock()
-			appLog.WriteString(sc.Text() + "\n")
-			mu.Unlock()
+			appLog.Write([]byte(sc.Text() + "\n"))
 		}
 		close(done)
 	}()
@@ -567,8 +564,6 @@ func runWebapp(t *testing.T, env []string, args ...string) (string, func() strin
 		<-done
 	})
 	return base, func() string {
-		mu.Lock()
-		defer mu.Unlock()
 		return appLog.String()
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/secretkit/secretkit/internal/redact"
 )
 
 // ChainScheme is the scheme of a chain URI, which [URLMux.OpenProvider]
@@ -434,13 +436,7 @@ func isScheme(s string) bool {
 func parseProviderURI(uri string) (*url.URL, error) {
 	u, err := url.Parse(uri)
 	if err != nil {
-		// url.Error repeats the URI; a URI can hold credentials in its
-		// query, so report only the parser's reason.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, openError("", fmt.Errorf("malformed URI: %w", err))
+		return nil, openError("", fmt.Errorf("malformed URI: %w", redact.ParseError(err)))
 	}
 	if u.Scheme == "" {
 		return nil, openError(uri, errors.New("the URI has no scheme"))
@@ -450,16 +446,5 @@ func parseProviderURI(uri string) (*url.URL, error) {
 }
 
 func openError(uri string, err error) error {
-	return &Error{Provider: "provider", Op: "open", Name: redactURI(uri), Kind: ErrInvalidArgument, Err: err}
-}
-
-// redactURI keeps only the scheme, host, path and fragment of uri for error
-// messages: query values may be credentials.
-func redactURI(uri string) string {
-	u, err := url.Parse(uri)
-	if err != nil || uri == "" {
-		return ""
-	}
-	u.RawQuery, u.User, u.ForceQuery = "", nil, false
-	return u.String()
+	return &Error{Provider: "provider", Op: "open", Name: redact.URLString(uri), Kind: ErrInvalidArgument, Err: err}
 }

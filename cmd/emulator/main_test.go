@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -19,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/secretkit/secretkit/internal/testutil"
 )
 
 // binary is the emulator built once for the tests that run it as a process.
@@ -46,7 +47,7 @@ func TestMain(m *testing.M) {
 type proc struct {
 	cmd    *exec.Cmd
 	env    map[string]string
-	stderr *bytes.Buffer
+	stderr *testutil.Buffer
 	client *http.Client
 }
 
@@ -61,8 +62,8 @@ func startBinary(t *testing.T, tlsDir string, args ...string) *proc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, env: map[string]string{}, stderr: &bytes.Buffer{}}
-	cmd.Stderr = &lockedWriter{w: p.stderr}
+	p := &proc{cmd: cmd, env: map[string]string{}, stderr: &testutil.Buffer{}}
+	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -114,17 +115,6 @@ func startBinary(t *testing.T, tlsDir string, args ...string) *proc {
 		Timeout:   30 * time.Second,
 	}
 	return p
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
 }
 
 // token gets a Key Vault token from the App Service endpoint the emulator

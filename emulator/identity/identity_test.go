@@ -1,7 +1,6 @@
 package identity
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/token"
+	"github.com/secretkit/secretkit/internal/testutil"
 	"github.com/secretkit/secretkit/kv"
 )
 
@@ -68,7 +68,7 @@ func newFixture(t *testing.T, arcKeyDir string, ids ...Identity) *fixture {
 		t.Fatal(err)
 	}
 	clk := &clock.Adjustable{}
-	logs := &lockedBuffer{}
+	logs := &testutil.Buffer{}
 	e, err := New(Options{
 		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Identities: ids,
@@ -114,23 +114,6 @@ func (f *fixture) hitsOn(path string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.hits[path]
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // clearManagedIdentityEnv removes every variable the SDKs use to pick a
@@ -327,25 +310,12 @@ func TestServiceFabricWithRealCredential(t *testing.T) {
 	}
 }
 
-// arcDir makes MSAL's required Arc key directory, removing on cleanup only
-// the directories this test created.
+// arcDir makes MSAL's required Arc key directory for the test; the
+// emulator package's Arc test uses it too, so testutil.HostDir serializes
+// the two across processes.
 func arcDir(t *testing.T) string {
 	t.Helper()
-	var created []string
-	for p := DefaultArcKeyDir; p != "/"; p = filepath.Dir(p) {
-		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
-			created = append(created, p)
-		}
-	}
-	if err := os.MkdirAll(DefaultArcKeyDir, 0o700); err != nil {
-		t.Skipf("cannot create %s (need root): %v", DefaultArcKeyDir, err)
-	}
-	t.Cleanup(func() {
-		for _, p := range created { // deepest first
-			os.Remove(p)
-		}
-	})
-	return DefaultArcKeyDir
+	return testutil.HostDir(t, DefaultArcKeyDir)
 }
 
 func TestArcWithRealCredential(t *testing.T) {

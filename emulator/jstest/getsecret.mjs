@@ -21,8 +21,6 @@
 // messages carry the service's error text, never a secret value.
 
 import { parseArgs } from "node:util";
-import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
-import { SecretClient } from "@azure/keyvault-secrets";
 
 const usage =
   "usage: node getsecret.mjs [--credential managed|default] [--client-id ID] [--reveal] NAME\n" +
@@ -65,16 +63,21 @@ if (opts["page-size"] !== undefined) {
   }
 }
 
+if (opts.credential !== "managed" && opts.credential !== "default") {
+  fail(2, `unknown --credential ${JSON.stringify(opts.credential)}\n${usage}`);
+}
+
+// The SDK is loaded only once the invocation is known to be good: loading
+// it is most of a run's time, and bad usage needs none of it.
+const { DefaultAzureCredential, ManagedIdentityCredential } = await import("@azure/identity");
+const { SecretClient } = await import("@azure/keyvault-secrets");
+
 function makeCredential() {
   const clientId = opts["client-id"];
-  switch (opts.credential) {
-    case "managed":
-      return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
-    case "default":
-      return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
-    default:
-      fail(2, `unknown --credential ${JSON.stringify(opts.credential)}\n${usage}`);
+  if (opts.credential === "managed") {
+    return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
   }
+  return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
 }
 
 // The emulator's vault is served at https://127.0.0.1:PORT/, while the

@@ -181,15 +181,75 @@ func requireNodeSDK(t *testing.T) string {
 	return node
 }
 
-func startHarness(t *testing.T) *harness {
+// harnesses are the running emulators the cases share. A case holds one
+// harness for its whole run, so that harness's token log records exactly
+// that case's events; cases run in parallel, each on a harness of its
+// own, and the pool grows to the number of cases running at once (go
+// test's -parallel). No case writes to the vault, so a harness a case
+// returns serves the next one as new.
+var harnesses struct {
+	mu   sync.Mutex
+	idle []*harness
+	all  []*harness
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, h := range harnesses.all {
+		if err := h.emu.Close(); err != nil {
+			fmt.Fprintf(os.Stderr, "closing an emulator: %v\n", err)
+			code = max(code, 1)
+		}
+	}
+	os.Exit(code)
+}
+
+// useHarness lends t a harness until t ends, starting one when none is
+// idle. Without Node or the SDK it skips t, or fails it under CI.
+func useHarness(t *testing.T) *harness {
 	t.Helper()
 	node := requireNodeSDK(t)
-	log := &tokenLog{}
-	emu := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: testConfig(), Logger: slog.New(log)})
+	harnesses.mu.Lock()
+	var h *harness
+	if n := len(harnesses.idle); n > 0 {
+		h, harnesses.idle = harnesses.idle[n-1], harnesses.idle[:n-1]
+	}
+	harnesses.mu.Unlock()
+	if h == nil {
+		h = startHarness(t, node)
+		harnesses.mu.Lock()
+		harnesses.all = append(harnesses.all, h)
+		harnesses.mu.Unlock()
+	}
+	t.Cleanup(func() {
+		harnesses.mu.Lock()
+		harnesses.idle = append(harnesses.idle, h)
+		harnesses.mu.Unlock()
+	})
+	return h
+}
 
-	lines, err := emu.Server.Env(identity.AppService)
+// startHarness starts an emulator that outlives t (TestMain closes it).
+func startHarness(t *testing.T, node string) *harness {
+	t.Helper()
+	log := &tokenLog{}
+	emu, err := emulatortest.New(&emulatortest.Options{ConfigYAML: testConfig(), Logger: slog.New(log)})
 	if err != nil {
-		t.Fatalf("Env: %v", err)
+		t.Fatalf("emulatortest: %v", err)
+	}
+	h := &harness{emu: emu, node: node, log: log}
+	if err := h.readClientEnv(); err != nil {
+		emu.Close()
+		t.Fatal(err)
+	}
+	return h
+}
+
+// readClientEnv parses the client environment the emulator prints.
+func (h *harness) readClientEnv() error {
+	lines, err := h.emu.Server.Env(identity.AppService)
+	if err != nil {
+		return fmt.Errorf("Env: %v", err)
 	}
 	printed := bytes.NewBufferString(lines.String())
 	env := map[string]string{}
@@ -197,17 +257,18 @@ func startHarness(t *testing.T) *harness {
 	for sc.Scan() {
 		key, value, ok := strings.Cut(sc.Text(), "=")
 		if !ok || key == "" {
-			t.Fatalf("client env line %q is not KEY=VALUE", sc.Text())
+			return fmt.Errorf("client env line %q is not KEY=VALUE", sc.Text())
 		}
 		env[key] = value
 	}
 	for _, key := range []string{"AZURE_KEYVAULT_URL", "IDENTITY_ENDPOINT", "IDENTITY_HEADER",
 		"AZURE_POD_IDENTITY_AUTHORITY_HOST", "NODE_EXTRA_CA_CERTS"} {
 		if env[key] == "" {
-			t.Fatalf("client env has no %s; got keys %v", key, keysOf(env))
+			return fmt.Errorf("client env has no %s; got keys %v", key, keysOf(env))
 		}
 	}
-	return &harness{emu: emu, node: node, clientEnv: env, log: log}
+	h.clientEnv = env
+	return nil
 }
 
 func keysOf(m map[string]string) []string {
@@ -306,26 +367,29 @@ func decode[T any](t *testing.T, out []byte) T {
 // system identity and as a user identity chosen by client id, and checks
 // the emulator issued the token through that source to that identity.
 func TestGetSecret(t *testing.T) {
-	h := startHarness(t)
-	worker := h.emu.Identity(t, "worker")
-
+	t.Parallel()
 	type identityCase struct {
 		name     string
-		args     []string // --client-id for a user identity
+		user     bool // chosen by --client-id
 		secret   string
 		value    string
 		identity string // the emulator's name for who got the token
 	}
 	identities := []identityCase{
-		{"system", nil, "db-password", dbPassword, "app"},
-		{"user", []string{"--client-id", worker.ClientID}, "api-key", apiKey, "worker"},
+		{"system", false, "db-password", dbPassword, "app"},
+		{"user", true, "api-key", apiKey, "worker"},
 	}
 	for _, f := range []flavour{appService, imds} {
 		for _, id := range identities {
 			for _, credential := range []string{"managed", "default"} {
 				t.Run(f.name+"/"+id.name+"/"+credential, func(t *testing.T) {
+					t.Parallel()
+					h := useHarness(t)
 					before := h.log.count()
-					args := append([]string{"--credential", credential, "--reveal"}, id.args...)
+					args := []string{"--credential", credential, "--reveal"}
+					if id.user {
+						args = append(args, "--client-id", h.emu.Identity(t, id.identity).ClientID)
+					}
 					out, _ := h.run(t, f, 0, append(args, id.secret)...)
 					got := decode[getResult](t, out)
 
@@ -353,7 +417,8 @@ func TestGetSecret(t *testing.T) {
 // printed, the way a user sources them: App Service wins over IMDS, and the
 // value is only printed when asked for.
 func TestPrintedEnvironment(t *testing.T) {
-	h := startHarness(t)
+	t.Parallel()
+	h := useHarness(t)
 	before := h.log.count()
 	out, _ := h.run(t, printed, 0, "--credential", "default", "db-password")
 	if bytes.Contains(out, []byte(dbPassword)) {
@@ -372,7 +437,7 @@ func TestPrintedEnvironment(t *testing.T) {
 // TestListPages lists the vault in pages smaller than its contents and
 // follows nextLink to the end, through both sources.
 func TestListPages(t *testing.T) {
-	h := startHarness(t)
+	t.Parallel()
 	want := []string{"api-key", "db-password"}
 	for i := range listed {
 		want = append(want, fmt.Sprintf("page-%02d", i))
@@ -382,6 +447,8 @@ func TestListPages(t *testing.T) {
 	wantPages := (len(want) + pageSize - 1) / pageSize
 	for _, f := range []flavour{appService, imds} {
 		t.Run(f.name, func(t *testing.T) {
+			t.Parallel()
+			h := useHarness(t)
 			out, _ := h.run(t, f, 0, "--list", "--page-size", fmt.Sprint(pageSize))
 			got := decode[listResult](t, out)
 			if !slices.Equal(got.Names, want) {
@@ -393,6 +460,8 @@ func TestListPages(t *testing.T) {
 		})
 	}
 	t.Run("default-page-size", func(t *testing.T) {
+		t.Parallel()
+		h := useHarness(t)
 		out, _ := h.run(t, imds, 0, "--list")
 		got := decode[listResult](t, out)
 		if !slices.Equal(got.Names, want) {
@@ -405,8 +474,8 @@ func TestListPages(t *testing.T) {
 // getsecret.mjs exits 1 with that code, and what the identity endpoints
 // answered on the way.
 func TestErrors(t *testing.T) {
-	h := startHarness(t)
-	outsider := h.emu.Identity(t, "outsider")
+	t.Parallel()
+	const outsider = "{outsider}" // replaced by the outsider's client id
 	const unknownClientID = "00000000-0000-4000-8000-000000000001"
 	wrongHeader := appService
 	wrongHeader.set = map[string]string{"IDENTITY_HEADER": "not-the-emulator-header"}
@@ -421,10 +490,10 @@ func TestErrors(t *testing.T) {
 		// A policy without get: the vault answers 403 Forbidden to a caller
 		// the identity endpoint authenticated.
 		{"denied-by-policy/appservice", appService,
-			[]string{"--client-id", outsider.ClientID, "db-password"}, "Forbidden", 403,
+			[]string{"--client-id", outsider, "db-password"}, "Forbidden", 403,
 			[]tokenEvent{{flavour: "appservice", identity: "outsider"}}},
 		{"denied-by-policy/imds", imds,
-			[]string{"--credential", "default", "--client-id", outsider.ClientID, "db-password"}, "Forbidden", 403,
+			[]string{"--credential", "default", "--client-id", outsider, "db-password"}, "Forbidden", 403,
 			[]tokenEvent{{flavour: "imds", identity: "outsider"}}},
 		{"secret-not-found", imds, []string{"no-such-secret"}, "SecretNotFound", 404,
 			[]tokenEvent{{flavour: "imds", identity: "app"}}},
@@ -441,8 +510,14 @@ func TestErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			h := useHarness(t)
+			args := slices.Clone(c.args)
+			if i := slices.Index(args, outsider); i >= 0 {
+				args[i] = h.emu.Identity(t, "outsider").ClientID
+			}
 			before := h.log.count()
-			out, stderr := h.run(t, c.f, 1, c.args...)
+			out, stderr := h.run(t, c.f, 1, args...)
 			got := decode[errorResult](t, out)
 			if got.Error.Code != c.code || got.Error.StatusCode != c.status {
 				t.Errorf("error = %+v, want code %s status %d", got.Error, c.code, c.status)
@@ -465,7 +540,7 @@ func TestErrors(t *testing.T) {
 // TestUsageErrors checks getsecret.mjs refuses bad invocations with exit
 // status 2 before calling anything.
 func TestUsageErrors(t *testing.T) {
-	h := startHarness(t)
+	t.Parallel()
 	noVault := imds
 	noVault.drop = append(slices.Clone(imds.drop), "AZURE_KEYVAULT_URL")
 	cases := []struct {
@@ -485,6 +560,8 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			h := useHarness(t)
 			before := h.log.count()
 			out, stderr := h.run(t, c.f, 2, c.args...)
 			if len(out) != 0 || !bytes.Contains(stderr, []byte(c.want)) {

@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"time"
 )
@@ -111,21 +112,10 @@ func (r Record) withVersions(versions []Version) Record {
 }
 
 func (v Version) clone() Version {
-	v.Tags = cloneTags(v.Tags)
+	v.Tags = maps.Clone(v.Tags)
 	v.NotBefore = cloneTime(v.NotBefore)
 	v.Expires = cloneTime(v.Expires)
 	return v
-}
-
-func cloneTags(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 func cloneTime(t *time.Time) *time.Time {

@@ -5,7 +5,6 @@
 package token
 
 import (
-	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -20,6 +19,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/secretkit/secretkit/emulator/internal/atomicfile"
 )
@@ -143,75 +144,103 @@ type publicJWK struct {
 	Alg string `json:"alg"`
 }
 
+// header is the part of a JWT header that decides which key verifies it.
 type header struct {
 	Alg string `json:"alg"`
 	Typ string `json:"typ,omitempty"`
 	Kid string `json:"kid,omitempty"`
 }
 
+// parser verifies tokens with golang-jwt. Only RS256 is accepted, checked
+// before any key is used: that is what defeats "none" and HS256 keyed with
+// the public key. The library's own claim checks are off: Validator judges
+// claims by Key Vault's rules and answers with its messages.
+var parser = jwt.NewParser(
+	jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}),
+	jwt.WithoutClaimsValidation(),
+	jwt.WithPaddingAllowed(),
+)
+
+// payload is a token's claims as raw JSON: Key signs and verifies it, and
+// callers decode the claims they judge. Its jwt.Claims methods only
+// satisfy the library, whose claim checks are off.
+type payload []byte
+
+func (p payload) MarshalJSON() ([]byte, error) { return p, nil }
+
+func (p *payload) UnmarshalJSON(b []byte) error {
+	*p = append((*p)[:0], b...)
+	return nil
+}
+
+func (payload) GetExpirationTime() (*jwt.NumericDate, error) { return nil, nil }
+func (payload) GetIssuedAt() (*jwt.NumericDate, error)       { return nil, nil }
+func (payload) GetNotBefore() (*jwt.NumericDate, error)      { return nil, nil }
+func (payload) GetIssuer() (string, error)                   { return "", nil }
+func (payload) GetSubject() (string, error)                  { return "", nil }
+func (payload) GetAudience() (jwt.ClaimStrings, error)       { return nil, nil }
+
 // Sign returns a compact RS256 JWS over the JSON encoding of claims, with
 // this key's kid in the header. Callers choose the claims; Issuer.Issue is
 // the access-token shape.
 func (k *Key) Sign(claims any) (string, error) {
-	payload, err := json.Marshal(claims)
+	body, err := json.Marshal(claims)
 	if err != nil {
 		return "", fmt.Errorf("token: encode claims: %w", err)
 	}
-	head, err := json.Marshal(header{Alg: "RS256", Typ: "JWT", Kid: k.id})
-	if err != nil {
-		return "", fmt.Errorf("token: encode header: %w", err)
-	}
-	signingInput := b64(head) + "." + b64(payload)
-	digest := sha256.Sum256([]byte(signingInput))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, k.private, crypto.SHA256, digest[:])
+	t := jwt.NewWithClaims(jwt.SigningMethodRS256, payload(body))
+	t.Header["kid"] = k.id
+	signed, err := t.SignedString(k.private)
 	if err != nil {
 		return "", fmt.Errorf("token: sign: %w", err)
 	}
-	return signingInput + "." + b64(sig), nil
+	return signed, nil
 }
 
 // Verify checks that raw is a compact JWS signed with RS256 by this key and
 // returns its decoded payload. It checks no claims. Failures are *Error
 // values with Reason ReasonMalformed (not three base64url parts, or an
-// undecodable header), ReasonUnknownKey (an algorithm other than RS256, or a
-// kid other than ID(): the key the token names cannot be resolved here) or
-// ReasonSignature.
+// undecodable header or payload), ReasonUnknownKey (an algorithm other than
+// RS256, or a kid other than ID(): the key the token names cannot be
+// resolved here) or ReasonSignature.
 func (k *Key) Verify(raw string) ([]byte, error) {
+	var p payload
+	if _, err := parser.ParseWithClaims(raw, &p, k.verificationKey); err != nil {
+		return nil, k.refusal(raw)
+	}
+	return p, nil
+}
+
+// verificationKey is the parser's key lookup: the token must name this key.
+func (k *Key) verificationKey(t *jwt.Token) (any, error) {
+	if kid, _ := t.Header["kid"].(string); kid != k.id {
+		return nil, errors.New("token: kid is not this key's")
+	}
+	return k.Public(), nil
+}
+
+// refusal says why the parser refused raw, as Key Vault would: the first
+// of structure, the key the header names, the signature, and last the
+// payload's encoding, that fails. The parser meets these in another order
+// (it decodes the payload before it checks the signature) and does not
+// say which failed in a way worth depending on.
+func (k *Key) refusal(raw string) *Error {
 	parts := strings.Split(raw, ".")
 	if len(parts) != 3 {
-		return nil, malformed()
-	}
-	headJSON, err := unb64(parts[0])
-	if err != nil {
-		return nil, malformed()
+		return malformed()
 	}
 	var h header
-	if err := json.Unmarshal(headJSON, &h); err != nil {
-		return nil, malformed()
+	if head, err := parser.DecodeSegment(parts[0]); err != nil || json.Unmarshal(head, &h) != nil {
+		return malformed()
 	}
-	// Checking alg before touching the signature is what defeats "none" and
-	// HS256-keyed-with-the-public-key: only RS256 with our kid is verified.
-	if h.Alg != "RS256" || h.Kid != k.id {
-		return nil, unknownKey(parts[0])
+	if h.Alg != jwt.SigningMethodRS256.Alg() || h.Kid != k.id {
+		return unknownKey(parts[0])
 	}
-	sig, err := unb64(parts[2])
-	if err != nil {
-		return nil, signatureInvalid()
+	sig, err := parser.DecodeSegment(parts[2])
+	if err != nil || jwt.SigningMethodRS256.Verify(parts[0]+"."+parts[1], sig, k.Public()) != nil {
+		return signatureInvalid()
 	}
-	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if err := rsa.VerifyPKCS1v15(k.Public(), crypto.SHA256, digest[:], sig); err != nil {
-		return nil, signatureInvalid()
-	}
-	payload, err := unb64(parts[1])
-	if err != nil {
-		return nil, malformed()
-	}
-	return payload, nil
+	return malformed()
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
-
-// unb64 decodes base64url, tolerating the padding some encoders add.
-func unb64(s string) ([]byte, error) {
-	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
-}

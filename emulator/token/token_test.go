@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"maps"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -71,7 +72,7 @@ func TestIssueValidateRoundTrip(t *testing.T) {
 	// The raw payload carries every claim a real managed-identity token has.
 	var payload map[string]any
 	parts := strings.Split(raw, ".")
-	b, _ := unb64(parts[1])
+	b, _ := parser.DecodeSegment(parts[1])
 	if err := json.Unmarshal(b, &payload); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func TestIssueValidateRoundTrip(t *testing.T) {
 		}
 	}
 	var h map[string]string
-	hb, _ := unb64(parts[0])
+	hb, _ := parser.DecodeSegment(parts[0])
 	_ = json.Unmarshal(hb, &h)
 	if h["alg"] != "RS256" || h["kid"] != k.ID() || h["typ"] != "JWT" {
 		t.Errorf("header = %v", h)
@@ -132,10 +133,7 @@ func goodClaims(now time.Time) map[string]any {
 }
 
 func with(m map[string]any, key string, value any) map[string]any {
-	out := map[string]any{}
-	for k, v := range m {
-		out[k] = v
-	}
+	out := maps.Clone(m)
 	if value == nil {
 		delete(out, key)
 	} else {
@@ -360,7 +358,7 @@ func TestKeyFileCorruptIsAnError(t *testing.T) {
 func TestKidIsRFC7638Thumbprint(t *testing.T) {
 	// RFC 7638 section 3.1 example key and its published thumbprint.
 	n := "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
-	nb, _ := unb64(n)
+	nb, _ := parser.DecodeSegment(n)
 	pub := &rsa.PublicKey{E: 65537}
 	pub.N = new(bigInt).SetBytes(nb)
 	if got := thumbprint(pub); got != "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs" {
@@ -390,7 +388,7 @@ func TestJWKSIsPublicOnly(t *testing.T) {
 			t.Errorf("%s = %v, want %s", name, jwk[name], want)
 		}
 	}
-	nb, err := unb64(jwk["n"].(string))
+	nb, err := parser.DecodeSegment(jwk["n"].(string))
 	if err != nil || new(bigInt).SetBytes(nb).Cmp(k.Public().N) != 0 {
 		t.Error("JWKS n does not match the public key")
 	}

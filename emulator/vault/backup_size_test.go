@@ -1,10 +1,12 @@
 package vault_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+	"github.com/secretkit/secretkit/emulator/store"
 	"github.com/secretkit/secretkit/emulator/vault"
 )
 
@@ -16,10 +18,30 @@ func TestLargeBackupRestores(t *testing.T) {
 	// '<' is the worst case for JSON escaping (six bytes as \u003c).
 	value := strings.Repeat("<", 25600)
 	const versions = 60
-	for i := 0; i < versions; i++ {
-		if _, err := f.client.SetSecret(ctx, "big", azsecrets.SetSecretParameters{Value: &value}, nil); err != nil {
-			t.Fatal(err)
+	// The first version goes through the API; the others are copies of it
+	// written straight to the store, which saves 59 round trips of 150 KB
+	// JSON each way (most of this test's time under -race) and yields the
+	// record those round trips would: the API stores each version as is.
+	if _, err := f.client.SetSecret(ctx, "big", azsecrets.SetSecretParameters{Value: &value}, nil); err != nil {
+		t.Fatal(err)
+	}
+	vaults, err := f.store.Vaults(ctx)
+	if err != nil || len(vaults) != 1 {
+		t.Fatalf("store vaults %v, %v; want the one vault written", vaults, err)
+	}
+	rec, _, err := f.store.Update(ctx, vaults[0], "big", func(r store.Record, exists bool) (*store.Record, error) {
+		if !exists || len(r.Versions) != 1 {
+			return nil, fmt.Errorf("stored record %+v, want one version", r.Name)
 		}
+		for i := 1; i < versions; i++ {
+			v := r.Versions[0]
+			v.ID = fmt.Sprintf("%032x", i)
+			r.Versions = append(r.Versions, v)
+		}
+		return &r, nil
+	})
+	if err != nil || len(rec.Versions) != versions || rec.Versions[0].Value != value {
+		t.Fatalf("seeding versions: %v (have %d)", err, len(rec.Versions))
 	}
 	backup, err := f.client.BackupSecret(ctx, "big", nil)
 	if err != nil {

@@ -5,18 +5,17 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"github.com/secretkit/secretkit/emulator/access"
 	"github.com/secretkit/secretkit/emulator/vault"
+	"github.com/secretkit/secretkit/internal/testutil"
 	"github.com/secretkit/secretkit/kv"
 )
 
@@ -465,8 +464,8 @@ func TestOperationsAskedOfAuthorizer(t *testing.T) {
 }
 
 func TestLogsNeverCarryValues(t *testing.T) {
-	var buf strings.Builder
-	f := start(t, vault.Options{Logger: slog.New(slog.NewTextHandler(&syncWriter{w: &buf}, nil))})
+	var buf testutil.Buffer
+	f := start(t, vault.Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 	const value = "do-not-log-this-value"
 	f.raw(t, http.MethodPut, "", "/secrets/logged?api-version=7.6", `{"value":"`+value+`"}`, nil)
 	f.raw(t, http.MethodGet, "", "/secrets/logged?api-version=7.6", "", nil)
@@ -478,15 +477,4 @@ func TestLogsNeverCarryValues(t *testing.T) {
 	if strings.Contains(out, value) {
 		t.Errorf("log carries the value: %s", out)
 	}
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -15,7 +14,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -23,6 +21,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"github.com/secretkit/secretkit/emulator/emulatortest"
+	"github.com/secretkit/secretkit/internal/testutil"
 	"github.com/secretkit/secretkit/provider"
 )
 
@@ -43,28 +42,10 @@ func startSampleEmulator(t *testing.T) *emulatortest.Emulator {
 	return emulatortest.Start(t, &emulatortest.Options{ConfigYAML: string(data)})
 }
 
-// lockedBuffer collects log output written from handler goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // running is one app under test.
 type running struct {
 	URL  string
-	logs *lockedBuffer
+	logs *testutil.Buffer
 }
 
 // startApp serves the app for cfg in-process, reading through azurekv + mi
@@ -78,7 +59,7 @@ func startApp(t *testing.T, cfg config, opts azcore.ClientOptions) *running {
 	if err != nil {
 		t.Fatalf("openSecrets: %v", err)
 	}
-	logs := &lockedBuffer{}
+	logs := &testutil.Buffer{}
 	a, err := newApp(cfg, secrets, source, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)

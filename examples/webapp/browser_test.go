@@ -1,19 +1,22 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secretkit/secretkit/internal/testutil"
 )
 
 // The browser test drives headless Chromium through chromedriver over the
@@ -26,6 +29,10 @@ const (
 	// webElementKey is the W3C name of an element reference in JSON.
 	webElementKey = "element-6066-11e4-a52e-4f735466cecf"
 )
+
+// startedOnPort matches the line where chromedriver, started with
+// --port=0, says which port it bound.
+var startedOnPort = regexp.MustCompile(`started successfully on port (\d+)`)
 
 // screenshotDirEnv names a directory that, when set, receives PNG
 // screenshots of the pages the test visits (how docs/*.png are made).
@@ -42,8 +49,8 @@ func TestBrowserReadsAndRevealsSecret(t *testing.T) {
 		t.Fatalf("home page heading %q, want Home", got)
 	}
 	browser.screenshot(shots, "webapp-home.png")
-	browser.click("#get-secret")
-	if got := browser.waitText("#secret-name", "greeting"); got != "greeting" {
+	browser.clickAndLoad("#get-secret")
+	if got := browser.text("#secret-name"); got != "greeting" {
 		t.Fatalf("secret name %q, want greeting", got)
 	}
 	masked := browser.text("#secret-value")
@@ -54,16 +61,16 @@ func TestBrowserReadsAndRevealsSecret(t *testing.T) {
 		t.Errorf("version %q, want 32 hex characters", v)
 	}
 	browser.screenshot(shots, "webapp-secret-masked.png")
-	browser.click("#reveal")
-	if got := browser.waitText("#secret-value", greeting); got != greeting {
+	browser.clickAndLoad("#reveal")
+	if got := browser.text("#secret-value"); got != greeting {
 		t.Fatalf("value after reveal %q, want %q", got, greeting)
 	}
 	browser.screenshot(shots, "webapp-secret.png")
 
 	denied := emulatorApp(t, e, "myvault", "client:"+noGetClientID, "greeting")
 	browser.open(denied.URL + "/")
-	browser.click("#get-secret")
-	if got := browser.waitText("#problem-title", "Permission denied"); got != "Permission denied" {
+	browser.clickAndLoad("#get-secret")
+	if got := browser.text("#problem-title"); got != "Permission denied" {
 		t.Fatalf("page title %q, want Permission denied", got)
 	}
 	if got := browser.text("#missing-permission"); got != "get" {
@@ -94,37 +101,58 @@ func startBrowser(t *testing.T) *browser {
 			t.Skip(msg)
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// --port=0 lets chromedriver bind a free port itself and print it: no
+	// port picked here that another process could take before it binds.
+	logs := &testutil.Buffer{}
+	driver := exec.Command(chromedriverPath, "--port=0")
+	stdout, err := driver.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-
-	var logs bytes.Buffer
-	driver := exec.Command(chromedriverPath, fmt.Sprintf("--port=%d", port))
-	driver.Stdout, driver.Stderr = &logs, &logs
+	driver.Stderr = logs
+	// Chromium inherits chromedriver's stderr; should it outlive the
+	// session, Wait stops waiting for the copy of stderr after this.
+	driver.WaitDelay = 5 * time.Second
 	if err := driver.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		driver.Process.Kill()
-		driver.Wait()
+		driver.Wait() // closes the pipe, which ends the reader below
 	})
-	root := fmt.Sprintf("http://127.0.0.1:%d", port)
+	// The reader keeps draining chromedriver's output into logs after the
+	// port line, so chromedriver never blocks on a full pipe.
+	ports := make(chan string, 1)
+	go func() {
+		defer close(ports)
+		sc := bufio.NewScanner(stdout)
+		sent := false
+		for sc.Scan() {
+			line := sc.Text()
+			logs.Write([]byte(line + "\n"))
+			if m := startedOnPort.FindStringSubmatch(line); m != nil && !sent {
+				ports <- m[1]
+				sent = true
+			}
+		}
+	}()
+	var port string
+	select {
+	case p, ok := <-ports:
+		if !ok {
+			t.Fatalf("chromedriver exited without printing its port; its output:\n%s", logs.String())
+		}
+		port = p
+	case <-time.After(30 * time.Second):
+		t.Fatalf("chromedriver printed no port within 30s; its output:\n%s", logs.String())
+	}
+	root := "http://127.0.0.1:" + port
 	b := &browser{t: t, client: &http.Client{Timeout: 60 * time.Second}, timeout: 30 * time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var status struct {
-			Ready bool `json:"ready"`
-		}
-		if err := b.call("GET", root+"/status", nil, &status); err == nil && status.Ready {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("chromedriver not ready within 30s; its output:\n%s", logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	var status struct {
+		Ready bool `json:"ready"`
+	}
+	if err := b.call("GET", root+"/status", nil, &status); err != nil || !status.Ready {
+		t.Fatalf("chromedriver on port %s not ready (%v); its output:\n%s", port, err, logs.String())
 	}
 
 	profile := t.TempDir()
@@ -197,73 +225,73 @@ func (b *browser) open(url string) {
 	}
 }
 
-// find returns the element matching the CSS selector, waiting for it while
-// a navigation finishes.
-func (b *browser) find(css string) string {
+// script runs js in the current page (WebDriver Execute Script) with args
+// as its arguments and decodes what it returns into out.
+func (b *browser) script(js string, out any, args ...any) error {
+	if args == nil {
+		args = []any{}
+	}
+	return b.call("POST", b.base+"/execute/sync", map[string]any{"script": js, "args": args}, out)
+}
+
+// poll runs js until it returns a non-null value, decoded into out, and
+// fails the test when b.timeout passes first. Errors are retried: while a
+// navigation commits, a script may run against the document being left.
+func (b *browser) poll(what, js string, out any, args ...any) {
 	b.t.Helper()
 	deadline := time.Now().Add(b.timeout)
 	for {
-		var ref map[string]string
-		err := b.call("POST", b.base+"/element", map[string]string{"using": "css selector", "value": css}, &ref)
-		if err == nil {
-			return ref[webElementKey]
+		var raw json.RawMessage
+		err := b.script(js, &raw, args...)
+		if err == nil && string(raw) != "null" {
+			if err := json.Unmarshal(raw, out); err != nil {
+				b.t.Fatalf("%s: %v", what, err)
+			}
+			return
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("no element %s: %v; page text:\n%s", css, err, b.pageText())
+			b.t.Fatalf("%s: not within %v (last error: %v); page text:\n%s", what, b.timeout, err, b.pageText())
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-func (b *browser) click(css string) {
+// clickAndLoad clicks the element matching css, which navigates (a link
+// or a form's submit button), and returns once the new page has loaded.
+// The document being left is marked first, so the wait cannot mistake it,
+// still complete and with elements of the same ids, for the new one.
+func (b *browser) clickAndLoad(css string) {
 	b.t.Helper()
-	if err := b.call("POST", b.base+"/element/"+b.find(css)+"/click", map[string]any{}, nil); err != nil {
+	var ref map[string]string
+	if err := b.call("POST", b.base+"/element", map[string]string{"using": "css selector", "value": css}, &ref); err != nil {
+		b.t.Fatalf("no element %s: %v; page text:\n%s", css, err, b.pageText())
+	}
+	if err := b.script(`document.documentElement.setAttribute("data-test-left", "")`, nil); err != nil {
 		b.t.Fatal(err)
 	}
+	if err := b.call("POST", b.base+"/element/"+ref[webElementKey]+"/click", map[string]any{}, nil); err != nil {
+		b.t.Fatal(err)
+	}
+	var loaded bool
+	b.poll("page loaded after clicking "+css, `return document.readyState === "complete" &&
+		!document.documentElement.hasAttribute("data-test-left") || null`, &loaded)
 }
 
-// text is the element's rendered text, as the user sees it. An element
-// that went stale (its page was replaced between finding and reading it) is
-// looked up again.
+// text is the rendered text of the element matching css, as the user
+// sees it, found and read in one script call so that no element reference
+// can go stale between the two.
 func (b *browser) text(css string) string {
 	b.t.Helper()
-	deadline := time.Now().Add(b.timeout)
-	for {
-		var s string
-		err := b.call("GET", b.base+"/element/"+b.find(css)+"/text", nil, &s)
-		if err == nil {
-			return s
-		}
-		if !strings.Contains(err.Error(), "stale element") || time.Now().After(deadline) {
-			b.t.Fatal(err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// waitText reads the element's text until it is want or the timeout
-// passes, returning the last text read. A click that navigates leaves the
-// old page (with elements of the same ids) in place for a moment, so the
-// first reads after it may see the page before.
-func (b *browser) waitText(css, want string) string {
-	b.t.Helper()
-	deadline := time.Now().Add(b.timeout)
-	for {
-		got := b.text(css)
-		if got == want || time.Now().After(deadline) {
-			return got
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var s string
+	b.poll("text of "+css, `const e = document.querySelector(arguments[0]); return e && e.innerText`, &s, css)
+	return s
 }
 
 func (b *browser) pageText() string {
-	var ref map[string]string
-	if b.call("POST", b.base+"/element", map[string]string{"using": "css selector", "value": "body"}, &ref) != nil {
-		return "(no body)"
-	}
 	var s string
-	b.call("GET", b.base+"/element/"+ref[webElementKey]+"/text", nil, &s)
+	if err := b.script(`return document.body ? document.body.innerText : "(no body)"`, &s); err != nil {
+		return "(" + err.Error() + ")"
+	}
 	return s
 }
 
