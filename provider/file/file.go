@@ -103,8 +103,8 @@ type Options struct {
 // safe for concurrent use.
 //
 // Every call sees the file as it is now. A structured file is parsed again
-// only when its contents changed: an unchanged stat (same file, size and
-// modification time, written well before it was last read) is trusted, and
+// only when its contents changed: an unchanged stat (same file, size,
+// modification and change times, written well before it was last read) is trusted, and
 // otherwise the contents are hashed and compared. A directory is read
 // afresh on every call. Versions are not supported; every non-empty version
 // is not found.
@@ -297,7 +297,8 @@ func (p *Provider) load() (*snapshot, error) {
 	}
 	old := p.snap
 	if old != nil && os.SameFile(old.info, info) && old.info.Size() == info.Size() &&
-		old.info.ModTime().Equal(info.ModTime()) && old.readAt.Sub(info.ModTime()) > racyWindow {
+		old.info.ModTime().Equal(info.ModTime()) && changeTime(old.info).Equal(changeTime(info)) &&
+		old.readAt.Sub(info.ModTime()) > racyWindow {
 		return old, nil
 	}
 	readAt := time.Now()
