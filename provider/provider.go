@@ -19,6 +19,7 @@ import (
 	"context"
 	"io"
 	"iter"
+	"log/slog"
 	"time"
 )
 
@@ -127,6 +128,9 @@ func (s Secret) String() string {
 	}
 	return out
 }
+
+// LogValue makes log/slog record the secret as [Secret.String] does.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // Capabilities declares which optional abilities a provider really supports.
 // The contract suite (package providertest) compares it with the harness's
