@@ -3,6 +3,7 @@ package provider_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -268,4 +269,41 @@ func TestRefresherFailsWhenAnInitialReadFails(t *testing.T) {
 		}
 		// The watch of "a" was stopped: the bubble would not exit otherwise.
 	})
+}
+
+// Outside a synctest bubble, with real time: once Close returns, every
+// goroutine a watch or a Refresher started has ended.
+func TestWatchAndRefresherLeakNoGoroutine(t *testing.T) {
+	m := newMem("mem", "a", "1", "b", "2")
+	before := runtime.NumGoroutine()
+	opts := &provider.WatchOptions{Interval: time.Millisecond}
+	var ws []*provider.WatchedSecret
+	for range 10 {
+		w, err := provider.Watch(context.Background(), m, "a", opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nextValue(t, w)
+		ws = append(ws, w)
+	}
+	r, err := provider.NewRefresher(context.Background(), m, []string{"a", "b"}, &provider.RefresherOptions{Watch: *opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := runtime.NumGoroutine() - before; n < 12 {
+		t.Fatalf("10 watches and a refresher of 2 run %d goroutines; the count cannot show a leak", n)
+	}
+	for _, w := range ws {
+		w.Close()
+	}
+	r.Close()
+	// A watch's goroutine signals Close as its last act and then returns;
+	// let those returns happen (bounded) before counting.
+	for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > before && time.Now().Before(deadline); {
+		runtime.Gosched()
+	}
+	if n := runtime.NumGoroutine(); n != before {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines before, %d after Close:\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	}
 }
