@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,56 +29,45 @@ const settleDelay = 100 * time.Millisecond
 // (some network file systems, inotify limits) the watch silently relies on
 // provider.Watch's polling, which always runs as a safety net.
 //
-// Each watch holds one notification handle and one goroutine until closed.
+// All watches of one Provider share one notification handle and one
+// goroutine, released when the last watch is closed.
 func (p *Provider) WatchSecret(ctx context.Context, name string) (provider.WatchSource, error) {
 	if err := p.checkName("watch", name); err != nil {
 		return nil, err
 	}
-	src := &watchSource{p: p, name: name, changes: make(chan struct{}, 1), stop: make(chan struct{})}
-	fw, err := fsnotify.NewWatcher()
-	if err != nil {
-		return src, nil
-	}
+	src := &watchSource{p: p, name: name, changes: make(chan struct{}, 1), bases: map[string]bool{}}
 	// Events name entries of the watched directories; these base names
 	// concern the secret. Names starting with ".." are the atomic writer's
 	// data directory and its swap.
-	bases := map[string]bool{}
-	var dirs []string
 	if p.format == FormatDir {
-		dirs = append(dirs, p.path)
-		bases[name] = true
+		src.dirs = append(src.dirs, p.path)
+		src.bases[name] = true
 	} else {
-		dirs = append(dirs, filepath.Dir(p.path))
-		bases[filepath.Base(p.path)] = true
+		src.dirs = append(src.dirs, filepath.Dir(p.path))
+		src.bases[filepath.Base(p.path)] = true
 		// A file reached through a symlink (a ConfigMap key mounted as
 		// one file) changes where the link points.
 		if real, err := filepath.EvalSymlinks(p.path); err == nil && filepath.Dir(real) != filepath.Dir(p.path) {
-			dirs = append(dirs, filepath.Dir(real))
-			bases[filepath.Base(real)] = true
+			src.dirs = append(src.dirs, filepath.Dir(real))
+			src.bases[filepath.Base(real)] = true
 		}
 	}
-	added := 0
-	for _, d := range dirs {
-		if fw.Add(d) == nil {
-			added++
-		}
+	for i, d := range src.dirs {
+		src.dirs[i] = filepath.Clean(d)
 	}
-	if added == 0 {
-		fw.Close()
-		return src, nil
-	}
-	src.fw = fw
-	src.wg.Go(func() { src.loop(bases) })
+	src.settle = time.AfterFunc(time.Hour, src.signal)
+	src.settle.Stop()
+	subscribe(p, src)
 	return src, nil
 }
 
 type watchSource struct {
 	p       *Provider
 	name    string
+	dirs    []string
+	bases   map[string]bool
 	changes chan struct{}
-	fw      *fsnotify.Watcher // nil when polling only
-	stop    chan struct{}
-	wg      sync.WaitGroup
+	settle  *time.Timer // fires signal once events have settled
 	once    sync.Once
 }
 
@@ -102,43 +92,120 @@ func (s *watchSource) Check(ctx context.Context) (provider.Secret, bool, error) 
 
 func (s *watchSource) Close() error {
 	s.once.Do(func() {
-		close(s.stop)
-		if s.fw != nil {
-			s.fw.Close()
-		}
+		unsubscribe(s.p, s)
+		s.settle.Stop()
 	})
-	s.wg.Wait()
 	return nil
 }
 
-// loop turns bursts of relevant events into one signal after they settle.
-func (s *watchSource) loop(bases map[string]bool) {
-	settle := time.NewTimer(time.Hour)
-	settle.Stop()
-	defer settle.Stop()
+func (s *watchSource) signal() {
+	select {
+	case s.changes <- struct{}{}:
+	default: // a signal is already pending
+	}
+}
+
+// concerns reports whether an event on path may change the secret.
+func (s *watchSource) concerns(dir, base string) bool {
+	return slices.Contains(s.dirs, dir) && (s.bases[base] || strings.HasPrefix(base, ".."))
+}
+
+// hub is the notification handle shared by the watches of one Provider.
+type hub struct {
+	fw   *fsnotify.Watcher
+	dirs map[string]int // watched directory → watches using it
+	subs map[*watchSource]bool
+	done chan struct{} // closed when the event loop has returned
+}
+
+var (
+	hubsMu sync.Mutex
+	hubs   = map[*Provider]*hub{}
+)
+
+// subscribe adds s to its provider's hub, creating the hub on first use.
+// Without notifications s is simply never signalled.
+func subscribe(p *Provider, s *watchSource) {
+	hubsMu.Lock()
+	defer hubsMu.Unlock()
+	h := hubs[p]
+	if h == nil {
+		fw, err := fsnotify.NewWatcher()
+		if err != nil {
+			return
+		}
+		h = &hub{fw: fw, dirs: map[string]int{}, subs: map[*watchSource]bool{}, done: make(chan struct{})}
+		hubs[p] = h
+		go h.loop()
+	}
+	h.subs[s] = true
+	for _, d := range s.dirs {
+		if h.dirs[d] == 0 {
+			if h.fw.Add(d) != nil {
+				continue // not watchable: polling covers it
+			}
+		}
+		h.dirs[d]++
+	}
+}
+
+// unsubscribe removes s, and closes the hub when it was the last watch.
+func unsubscribe(p *Provider, s *watchSource) {
+	hubsMu.Lock()
+	h := hubs[p]
+	if h == nil || !h.subs[s] {
+		hubsMu.Unlock()
+		return
+	}
+	delete(h.subs, s)
+	for _, d := range s.dirs {
+		if n, ok := h.dirs[d]; ok {
+			if n == 1 {
+				delete(h.dirs, d)
+				_ = h.fw.Remove(d)
+			} else {
+				h.dirs[d] = n - 1
+			}
+		}
+	}
+	last := len(h.subs) == 0
+	if last {
+		delete(hubs, p)
+	}
+	hubsMu.Unlock()
+	if last {
+		h.fw.Close()
+		<-h.done
+	}
+}
+
+// loop restarts the settle timer of every watch an event concerns.
+func (h *hub) loop() {
+	defer close(h.done)
 	for {
 		select {
-		case <-s.stop:
-			return
-		case ev, ok := <-s.fw.Events:
+		case ev, ok := <-h.fw.Events:
 			if !ok {
 				return
 			}
-			base := filepath.Base(ev.Name)
-			if bases[base] || strings.HasPrefix(base, "..") {
-				settle.Reset(settleDelay)
+			dir, base := filepath.Dir(ev.Name), filepath.Base(ev.Name)
+			hubsMu.Lock()
+			for s := range h.subs {
+				if s.concerns(dir, base) {
+					s.settle.Reset(settleDelay)
+				}
 			}
-		case _, ok := <-s.fw.Errors:
+			hubsMu.Unlock()
+		case _, ok := <-h.fw.Errors:
 			if !ok {
 				return
 			}
-			// An overflow lost events: assume the secret changed.
-			settle.Reset(settleDelay)
-		case <-settle.C:
-			select {
-			case s.changes <- struct{}{}:
-			default: // a signal is already pending
+			// An overflow lost events: assume every secret changed.
+			hubsMu.Lock()
+			for s := range h.subs {
+				s.settle.Reset(settleDelay)
 			}
+			hubsMu.Unlock()
 		}
 	}
 }
