@@ -142,15 +142,25 @@ func SlogObserver(l *slog.Logger) Observer {
 	})
 }
 
-// cacheNote carries a Cache's answer up to the Observed above it, through
-// the context of the call.
-type cacheNote struct{ result CacheResult }
+// noteCtx carries a Cache's answer up to the Observed above it, through the
+// context of the call; one allocation serves as both context and note.
+type noteCtx struct {
+	context.Context
+	result CacheResult
+}
 
 type cacheNoteKey struct{}
 
+func (c *noteCtx) Value(key any) any {
+	if key == (cacheNoteKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
 // noteCache records how a cache answered, when an Observed is listening.
 func noteCache(ctx context.Context, r CacheResult) {
-	if n, ok := ctx.Value(cacheNoteKey{}).(*cacheNote); ok {
+	if n, ok := ctx.Value(cacheNoteKey{}).(*noteCtx); ok {
 		n.result = r
 	}
 }
@@ -185,8 +195,8 @@ func (o *Observed) report(ctx context.Context, e Event, start time.Time, err err
 // GetSecret implements [SecretProvider] and reports one "get" event.
 func (o *Observed) GetSecret(ctx context.Context, name, version string) (Secret, error) {
 	start := o.now()
-	note := &cacheNote{}
-	s, err := o.inner.GetSecret(context.WithValue(ctx, cacheNoteKey{}, note), name, version)
+	note := &noteCtx{Context: ctx}
+	s, err := o.inner.GetSecret(note, name, version)
 	o.report(ctx, Event{Op: "get", Name: name, Version: version, Cache: note.result}, start, err)
 	return s, err
 }
