@@ -49,11 +49,12 @@ type CacheOptions struct {
 // Cache is a decorator that keeps recent GetSecret answers in memory.
 //
 // Only successes, and not-found answers when NegativeTTL is set, are cached.
-// A secret is never served past its own Expires time, fresh or stale. With
-// MaxStale set, an expired secret is served while the backend is
-// unavailable (see [CacheOptions.MaxStale]). Every other error (denied, unavailable, invalid, context) is returned to
+// Every other error (denied, unavailable, invalid, context) is returned to
 // the caller and forgotten: permissions can be granted and outages end, and
-// a cached failure would outlive its cause.
+// a cached failure would outlive its cause. With MaxStale set, an outage is
+// answered with the expired secret instead, for a bounded time (see
+// [CacheOptions.MaxStale]). No secret is served past its own Expires time,
+// fresh or stale.
 //
 // Concurrent misses for the same (name, version) share one backend call.
 // That call runs detached from the first caller's cancellation and is

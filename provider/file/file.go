@@ -104,10 +104,12 @@ type Options struct {
 //
 // Every call sees the file as it is now. A structured file is parsed again
 // only when its contents changed: an unchanged stat (same file, size,
-// modification and change times, written well before it was last read) is trusted, and
-// otherwise the contents are hashed and compared. A directory is read
-// afresh on every call. Versions are not supported; every non-empty version
-// is not found.
+// modification and change times, written well before it was last read) is
+// trusted, and otherwise the contents are hashed and compared. The change
+// time catches in-place rewrites that restore the modification time (cp -p).
+// A directory is read afresh on every call. Versions are not supported;
+// every non-empty version is not found. The provider is a
+// provider.Watcher too (see [Provider.WatchSecret]).
 type Provider struct {
 	path     string
 	format   Format
