@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secretkit/secretkit/provider"
 	"github.com/secretkit/secretkit/provider/providertest"
@@ -54,6 +55,9 @@ type watchMutantHarness struct {
 	mutation string
 }
 
+// DeliveryTimeout: see memHarness.DeliveryTimeout.
+func (h watchMutantHarness) DeliveryTimeout() time.Duration { return time.Second }
+
 func (h watchMutantHarness) MakeProvider(ctx context.Context, t *testing.T) (provider.SecretProvider, error) {
 	p, err := h.Harness.MakeProvider(ctx, t)
 	switch h.mutation {
@@ -86,6 +90,7 @@ func TestWatchCasesCatchBrokenProviders(t *testing.T) {
 		"watch-blind":            "WatchChangeDeliveredOnce",
 	} {
 		t.Run(mutation, func(t *testing.T) {
+			t.Parallel() // each mutant is a subprocess of its own
 			cmd := exec.Command(os.Args[0], "-test.run=^TestWatchMutant$/^Watch", "-test.v")
 			cmd.Env = append(os.Environ(), "PROVIDERTEST_WATCH_MUTATION="+mutation)
 			out, err := cmd.CombinedOutput()

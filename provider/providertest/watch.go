@@ -18,6 +18,18 @@ type WatchTuner interface {
 	WatchOptions() provider.WatchOptions
 }
 
+// WatchPatience is implemented by a [Harness] that bounds how long the
+// watch cases wait for an update that must come; without it they wait
+// [DefaultDeliveryTimeout]. A harness whose backend is polled quickly can
+// answer less, so that a provider that never delivers fails sooner.
+type WatchPatience interface {
+	DeliveryTimeout() time.Duration
+}
+
+// DefaultDeliveryTimeout is hundreds of poll intervals, and far beyond any
+// notification delay.
+const DefaultDeliveryTimeout = 10 * time.Second
+
 // DefaultWatchOptions poll every 25 ms, so the watch cases finish quickly
 // against any backend.
 var DefaultWatchOptions = provider.WatchOptions{Interval: 25 * time.Millisecond}
@@ -58,13 +70,17 @@ func (s *suite) watch(ctx context.Context, t *testing.T, p provider.SecretProvid
 	return w
 }
 
-// deliveryTimeout bounds the wait for an update that must come: hundreds of
-// poll intervals, and far beyond any notification delay.
-const deliveryTimeout = 10 * time.Second
+func (s *suite) deliveryTimeout() time.Duration {
+	if wp, ok := s.h.(WatchPatience); ok {
+		return wp.DeliveryTimeout()
+	}
+	return DefaultDeliveryTimeout
+}
 
 // nextUpdate waits for w's next update.
-func nextUpdate(ctx context.Context, t *testing.T, w *provider.WatchedSecret) (provider.Secret, error) {
+func (s *suite) nextUpdate(ctx context.Context, t *testing.T, w *provider.WatchedSecret) (provider.Secret, error) {
 	t.Helper()
+	deliveryTimeout := s.deliveryTimeout()
 	dctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
 	defer cancel()
 	sec, err := w.Next(dctx)
@@ -74,9 +90,9 @@ func nextUpdate(ctx context.Context, t *testing.T, w *provider.WatchedSecret) (p
 	return sec, err
 }
 
-func nextSecret(ctx context.Context, t *testing.T, w *provider.WatchedSecret, want string) provider.Secret {
+func (s *suite) nextSecret(ctx context.Context, t *testing.T, w *provider.WatchedSecret, want string) provider.Secret {
 	t.Helper()
-	sec, err := nextUpdate(ctx, t, w)
+	sec, err := s.nextUpdate(ctx, t, w)
 	if err != nil {
 		t.Fatalf("Next: %v", err)
 	}
@@ -97,12 +113,12 @@ func testWatchChange(ctx context.Context, t *testing.T, s *suite) {
 	name := s.seed(ctx, t, "watchchange", "value-one")
 	p := s.provider(ctx, t)
 	w := s.watch(ctx, t, p, name)
-	first := nextSecret(ctx, t, w, "value-one")
+	first := s.nextSecret(ctx, t, w, "value-one")
 	// Same length on purpose, as in UpdateSeenBySameProvider.
 	if err := s.h.SetSecret(ctx, t, name, "value-two"); err != nil {
 		t.Fatalf("rotating: %v", err)
 	}
-	second := nextSecret(ctx, t, w, "value-two")
+	second := s.nextSecret(ctx, t, w, "value-two")
 	if s.rules.Versioned && (second.Version == "" || second.Version == first.Version) {
 		t.Errorf("rotation delivered version %q after %q; want a new version", second.Version, first.Version)
 	}
@@ -118,7 +134,7 @@ func testWatchNoChange(ctx context.Context, t *testing.T, s *suite) {
 	name := s.seed(ctx, t, "watchsteady", "steady")
 	p := s.provider(ctx, t)
 	w := s.watch(ctx, t, p, name)
-	nextSecret(ctx, t, w, "steady")
+	s.nextSecret(ctx, t, w, "steady")
 	s.nothingDelivered(ctx, t, w, "with no change")
 	// A change to another secret (in a file backend, the same file) is not
 	// a change of this one.
@@ -130,11 +146,11 @@ func testWatchErrorOnce(ctx context.Context, t *testing.T, s *suite) {
 	name := s.seed(ctx, t, "watcherror", "last-good")
 	p := s.provider(ctx, t)
 	w := s.watch(ctx, t, p, name)
-	nextSecret(ctx, t, w, "last-good")
+	s.nextSecret(ctx, t, w, "last-good")
 	if err := s.h.DeleteSecret(ctx, t, name); err != nil {
 		t.Fatalf("DeleteSecret: %v", err)
 	}
-	_, err := nextUpdate(ctx, t, w)
+	_, err := s.nextUpdate(ctx, t, w)
 	wantKind(t, err, provider.ErrNotFound, name)
 	s.nothingDelivered(ctx, t, w, "while the secret stays deleted")
 	latest, err := w.Latest(ctx)
@@ -149,7 +165,7 @@ func testWatchStops(ctx context.Context, t *testing.T, s *suite) {
 	p := s.provider(ctx, t)
 	wctx, cancel := context.WithCancel(ctx)
 	w := s.watch(wctx, t, p, name)
-	nextSecret(ctx, t, w, "v1")
+	s.nextSecret(ctx, t, w, "v1")
 	cancel()
 	start := time.Now()
 	if _, err := w.Next(ctx); !errors.Is(err, context.Canceled) {
@@ -160,7 +176,7 @@ func testWatchStops(ctx context.Context, t *testing.T, s *suite) {
 	}
 
 	w2 := s.watch(ctx, t, p, name)
-	nextSecret(ctx, t, w2, "v1")
+	s.nextSecret(ctx, t, w2, "v1")
 	if err := w2.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -183,7 +199,7 @@ func testWatchInvalidName(ctx context.Context, t *testing.T, s *suite) {
 		// delivers GetSecret's refusal as the first update.
 		w, err := provider.Watch(ctx, p, name, &opts)
 		if err == nil {
-			_, err = nextUpdate(ctx, t, w)
+			_, err = s.nextUpdate(ctx, t, w)
 			w.Close()
 		}
 		wantKind(t, err, provider.ErrInvalidArgument, name)
