@@ -14,6 +14,16 @@
 //	408, 429, 5xx, network errors,
 //	timeouts of a single try             provider.ErrUnavailable
 //	the caller's context ended           no kind; errors.Is(err, ctx.Err())
+//	misconfigurations (below), 409       no kind
+//
+// Misconfigurations are failures retrying cannot fix, so they are not
+// retried and come back at once instead of after the SDK's back-off: a
+// certificate that is not trusted or names another host, a host name that
+// does not resolve, and a refused connection to a loopback address (to the
+// vault or to the managed-identity endpoint: nothing listens on that port).
+// The transport's error (an x509 error, *net.DNSError, *net.OpError) stays
+// reachable with errors.As. A refused connection to any other address is a
+// network error like the others, retried and ErrUnavailable.
 //
 // A disabled version is reported as Key Vault reports it: permission denied
 // with code SecretDisabled. It is not hidden as not-found, because the
@@ -52,6 +62,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
+	"github.com/secretkit/secretkit/internal/fastfail"
 	"github.com/secretkit/secretkit/kv"
 	"github.com/secretkit/secretkit/provider"
 )
@@ -151,7 +162,11 @@ func New(vaultURL string, cred azcore.TokenCredential, opts *Options) (*Provider
 	if o.MaxConcurrency <= 0 {
 		o.MaxConcurrency = DefaultMaxConcurrency
 	}
-	client, err := azsecrets.NewClient(vaultURL, cred, &azsecrets.ClientOptions{
+	// Misconfigurations (untrusted certificate, unknown host, nothing
+	// listening on a loopback port) fail at once instead of after the
+	// retry policy's back-off; see classify for how they are reported.
+	o.ClientOptions.Transport = fastfail.Transport(o.ClientOptions.Transport)
+	client, err := azsecrets.NewClient(vaultURL, recordingCredential{cred}, &azsecrets.ClientOptions{
 		ClientOptions:                        o.ClientOptions,
 		DisableChallengeResourceVerification: o.DisableChallengeResourceVerification,
 	})
