@@ -1,7 +1,7 @@
 // Package azurekv provides secrets from Azure Key Vault through the official
 // azsecrets client: latest and pinned versions, listings without values,
 // bulk reads with bounded parallelism, and the writes a command-line tool
-// needs (Set, soft Delete).
+// needs (Set, soft Delete, Recover, Purge, Backup, Restore, property updates).
 //
 // Errors are *provider.Error whose Err is the SDK's error, so
 // errors.As(err, &respErr) with a *azcore.ResponseError still works, and
@@ -111,8 +111,10 @@ type Options struct {
 
 // Provider reads and writes the secrets of one Key Vault. It implements
 // provider.SecretProvider, provider.Lister, provider.VersionLister,
-// provider.BulkGetter, provider.Setter and provider.Deleter, and is safe
-// for concurrent use. It holds no
+// provider.BulkGetter, provider.Setter, provider.Deleter,
+// provider.Recoverer, provider.Purger, provider.DeletedLister and
+// provider.Updater, has Key Vault's own BackupSecret and RestoreSecret, and
+// is safe for concurrent use. It holds no
 // resources that need closing.
 type Provider struct {
 	client         *azsecrets.Client
@@ -186,7 +188,8 @@ func transportTrusting(pool *x509.CertPool) *http.Client {
 
 // Capabilities implements provider.CapabilityReporter.
 func (p *Provider) Capabilities() provider.Capabilities {
-	return provider.Capabilities{List: true, ListVersions: true, GetMany: true, Set: true, Delete: true}
+	return provider.Capabilities{List: true, ListVersions: true, GetMany: true, Set: true, Delete: true,
+		Recover: true, Purge: true, ListDeleted: true, Update: true}
 }
 
 // GetSecret implements provider.SecretProvider with one GET request. An

@@ -117,6 +117,13 @@ type options struct {
 	envFiles    stringsFlag
 	outFile     string
 	format      string
+	// backup, update
+	force          bool
+	enabled        optionalBool
+	expires        optionalTime
+	notBefore      optionalTime
+	newContentType optionalString
+	clearTags      bool
 }
 
 // invocation is one parsed command line, ready to execute.
@@ -132,7 +139,9 @@ type invocation struct {
 	stderr io.Writer
 }
 
-var commands = []*command{getCommand, listCommand, versionsCommand, setCommand, deleteCommand, runCommand, renderCommand}
+var commands = []*command{getCommand, listCommand, versionsCommand, setCommand, updateCommand, deleteCommand,
+	recoverCommand, purgeCommand, listDeletedCommand, showDeletedCommand, backupCommand, restoreCommand,
+	runCommand, renderCommand}
 
 func findCommand(name string) *command {
 	for _, cmd := range commands {
@@ -206,10 +215,14 @@ func (c cli) run(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return exitError
 	}
 	code := exitCode(err)
+	msg := rewriteChallengeMismatch(describeError(err))
+	if h := hintFor(cmd.name, inv.uri, err); h != "" {
+		msg += "; " + h
+	}
 	if code == exitUsage {
-		fmt.Fprintf(stderr, "secrets %s: %s; run 'secrets %s --help' for usage\n", cmd.name, describeError(err), cmd.name)
+		fmt.Fprintf(stderr, "secrets %s: %s; run 'secrets %s --help' for usage\n", cmd.name, msg, cmd.name)
 	} else {
-		fmt.Fprintf(stderr, "secrets %s: %s\n", cmd.name, describeError(err))
+		fmt.Fprintf(stderr, "secrets %s: %s\n", cmd.name, msg)
 	}
 	return code
 }
@@ -374,7 +387,7 @@ func writeMainUsage(w io.Writer) {
 	b.WriteString("Reads, lists and (for Azure Key Vault) writes secrets through a provider URI,\n")
 	b.WriteString("and expands ${secret:URI} references in config files and environments.\n\nCommands:\n")
 	for _, cmd := range commands {
-		fmt.Fprintf(&b, "  %-9s %s\n", cmd.name, cmd.summary)
+		fmt.Fprintf(&b, "  %-13s %s\n", cmd.name, cmd.summary)
 	}
 	b.WriteString("\nRun 'secrets <command> --help' for a command's flags.\n\n")
 	b.WriteString(uriHelp)
