@@ -43,7 +43,7 @@ func (h *harness) Rules() providertest.Rules {
 	return providertest.Rules{
 		Capabilities: provider.Capabilities{List: true, ListVersions: true, GetMany: true, Set: true, Delete: true,
 			Recover: true, Purge: true, ListDeleted: true, Update: true},
-		Versioned:    true,
+		Versioned: true,
 		InvalidNames: []string{"", "db_password", "db.password", "has space", "ünïcode", "a/b",
 			strings.Repeat("a", 128)},
 		// Values travel as JSON strings: invalid UTF-8 does not survive.
