@@ -69,4 +69,3 @@ func TestMisconfigurationFailsFast(t *testing.T) {
 		}
 	})
 }
-
