@@ -7,16 +7,21 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/secretkit/secretkit/azurekv"
 	"github.com/secretkit/secretkit/internal/refusing"
 	"github.com/secretkit/secretkit/mi"
+	"github.com/secretkit/secretkit/provider"
 )
 
 // fastBound is how long a misconfigured call may take. The SDK's default
@@ -109,4 +114,31 @@ func TestMisconfigurationFailsFast(t *testing.T) {
 func isNotFound(err error) bool {
 	var dnsErr *net.DNSError
 	return errors.As(err, &dnsErr) && dnsErr.IsNotFound
+}
+
+// refusingElsewhere answers every request as a refused connection to a
+// remote address would, which no test here can produce for real: a
+// service restarting refuses connections for a moment.
+type refusingElsewhere struct{ tries atomic.Int32 }
+
+func (r *refusingElsewhere) Do(req *http.Request) (*http.Response, error) {
+	r.tries.Add(1)
+	return nil, &url.Error{Op: "Get", URL: req.URL.String(), Err: &net.OpError{Op: "dial", Net: "tcp",
+		Addr: &net.TCPAddr{IP: net.IPv4(10, 1, 2, 3), Port: 443}, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}
+}
+
+// A refused connection to another machine stays transient: retried by the
+// SDK's policy, then ErrUnavailable.
+func TestRefusedElsewhereIsRetried(t *testing.T) {
+	tr := &refusingElsewhere{}
+	p, err := azurekv.New("https://myvault.vault.azure.net/", failingCredential{t}, &azurekv.Options{
+		ClientOptions: azcore.ClientOptions{Transport: tr, Retry: policy.RetryOptions{RetryDelay: time.Millisecond, MaxRetryDelay: time.Millisecond}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.GetSecret(context.Background(), "db-password", "")
+	wantError(t, err, "get", "db-password", provider.ErrUnavailable, 0, "")
+	if n := tr.tries.Load(); n != 4 {
+		t.Errorf("%d tries; want 4 (the first and three retries)", n)
+	}
 }

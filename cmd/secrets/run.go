@@ -37,10 +37,12 @@ const (
 
 const exitStatusHelp = `Exit status:
   0  success
-  1  any other error (unreachable backend, timeout, malformed secrets file, ...)
-  2  usage: bad command line, or a URI, name or option the provider rejects
-  3  the secret, or the requested version, does not exist
-  4  permission denied
+  1  any other error (unreachable backend, timeout, missing or malformed
+     secrets file, untrusted certificate, 409 conflict, ...)
+  2  usage: bad command line, or a URI, name, option or backup file the
+     provider rejects
+  3  the secret, the requested version, or the deleted secret does not exist
+  4  permission denied (including purge without the purge permission)
 `
 
 const uriHelp = `A secret URI is a provider URI plus the secret's name: a #fragment (always
