@@ -254,21 +254,36 @@ func runBackup(ctx context.Context, c cli, inv *invocation) (err error) {
 	return err
 }
 
-// writePrivateFile writes data to a new 0600 file, or replaces an existing
-// one when force is set. The file is written in full before it appears
-// under path, so an interrupted backup leaves no truncated file behind.
+// writePrivateFile writes data to path with mode 0600. Without force it
+// creates the file exclusively, so an existing file is never touched; with
+// force it writes a temporary file and renames it over path, so an
+// interrupted backup leaves the old file whole. Either way a failed write
+// leaves no partial file under path.
 func writePrivateFile(path string, data []byte, force bool) error {
 	if !force {
-		if _, err := os.Lstat(path); err == nil {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
 			return usagef("--file %s exists; give --force to overwrite it", path)
 		}
+		if err != nil {
+			return fmt.Errorf("--file: %w", err)
+		}
+		_, err = f.Write(data)
+		if closeErr := f.Close(); err == nil {
+			err = closeErr
+		}
+		if err != nil {
+			os.Remove(path)
+			return fmt.Errorf("--file: %w", err)
+		}
+		return nil
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("--file: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	// CreateTemp already uses 0600; Chmod states it for any umask.
+	// CreateTemp already uses 0600; Chmod states it whatever the umask.
 	if err := tmp.Chmod(0o600); err != nil {
 		tmp.Close()
 		return fmt.Errorf("--file: %w", err)
@@ -279,16 +294,6 @@ func writePrivateFile(path string, data []byte, force bool) error {
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("--file: %w", err)
-	}
-	if !force {
-		// Link fails if path appeared meanwhile, where Rename would replace it.
-		if err := os.Link(tmp.Name(), path); err != nil {
-			if errors.Is(err, os.ErrExist) {
-				return usagef("--file %s exists; give --force to overwrite it", path)
-			}
-			return fmt.Errorf("--file: %w", err)
-		}
-		return nil
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("--file: %w", err)

@@ -173,7 +173,12 @@ func TestLifecycle(t *testing.T) {
 		if !strings.Contains(r.stderr, "exists; give --force") {
 			t.Errorf("stderr = %q", r.stderr)
 		}
+		// --force replaces the file and its mode, whatever it was.
+		os.Chmod(backupFile, 0o644)
 		kv(t, "", "backup", "--force", "--file", backupFile, uri("db-password", sys)).want(t, exitOK)
+		if info, err := os.Stat(backupFile); err != nil || info.Mode().Perm() != 0o600 {
+			t.Errorf("after --force: %v, %v; want a 0600 file", info, err)
+		}
 	})
 	t.Run("restore", func(t *testing.T) {
 		r := kv(t, "", "restore", "--file", backupFile, vault+sys)

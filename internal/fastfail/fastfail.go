@@ -21,6 +21,7 @@ import (
 	"net/netip"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
@@ -96,17 +97,35 @@ func (e *Error) Unwrap() error { return e.Err }
 // NonRetriable tells azcore's retry policy not to retry the request.
 func (*Error) NonRetriable() {}
 
-// Transport wraps next (nil means http.DefaultClient) so that permanent
-// errors come back as *Error and are not retried. It changes nothing else.
+// Transport wraps next so that permanent errors come back as *Error and
+// are not retried. It changes nothing else. A nil next means a client like
+// the one azcore uses when ClientOptions.Transport is nil (azcore's own is
+// not importable).
 func Transport(next policy.Transporter) policy.Transporter {
 	if next == nil {
-		next = http.DefaultClient
+		next = defaultClient
 	}
 	if _, ok := next.(transport); ok {
 		return next
 	}
 	return transport{next}
 }
+
+// defaultClient mirrors azcore's default HTTP client: proxy from the
+// environment, TLS 1.2 or later, bounded idle connections, and HTTP/2
+// health-check pings so a dead connection is noticed.
+var defaultClient = &http.Client{Transport: &http.Transport{
+	Proxy:                 http.ProxyFromEnvironment,
+	DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+	ForceAttemptHTTP2:     true,
+	MaxIdleConns:          100,
+	MaxIdleConnsPerHost:   10,
+	IdleConnTimeout:       90 * time.Second,
+	TLSHandshakeTimeout:   10 * time.Second,
+	ExpectContinueTimeout: time.Second,
+	TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+	HTTP2:                 &http.HTTP2Config{SendPingTimeout: 10 * time.Second, PingTimeout: 5 * time.Second},
+}}
 
 type transport struct{ next policy.Transporter }
 
