@@ -1,7 +1,7 @@
 // Package azurekv provides secrets from Azure Key Vault through the official
 // azsecrets client: latest and pinned versions, listings without values,
 // bulk reads with bounded parallelism, and the writes a command-line tool
-// needs (Set, soft Delete).
+// needs (Set, soft Delete, Recover, Purge, Backup, Restore, property updates).
 //
 // Errors are *provider.Error whose Err is the SDK's error, so
 // errors.As(err, &respErr) with a *azcore.ResponseError still works, and
@@ -14,6 +14,16 @@
 //	408, 429, 5xx, network errors,
 //	timeouts of a single try             provider.ErrUnavailable
 //	the caller's context ended           no kind; errors.Is(err, ctx.Err())
+//	misconfigurations (below), 409       no kind
+//
+// Misconfigurations are failures retrying cannot fix, so they are not
+// retried and come back at once instead of after the SDK's back-off: a
+// certificate that is not trusted or names another host, a host name that
+// does not resolve, and a refused connection to a loopback address (to the
+// vault or to the managed-identity endpoint: nothing listens on that port).
+// The transport's error (an x509 error, *net.DNSError, *net.OpError) stays
+// reachable with errors.As. A refused connection to any other address is a
+// network error like the others, retried and ErrUnavailable.
 //
 // A disabled version is reported as Key Vault reports it: permission denied
 // with code SecretDisabled. It is not hidden as not-found, because the
@@ -50,6 +60,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
+	"github.com/secretkit/secretkit/internal/fastfail"
 	"github.com/secretkit/secretkit/internal/redact"
 	"github.com/secretkit/secretkit/kv"
 	"github.com/secretkit/secretkit/provider"
@@ -99,8 +110,10 @@ type Options struct {
 
 // Provider reads and writes the secrets of one Key Vault. It implements
 // provider.SecretProvider, provider.Lister, provider.VersionLister,
-// provider.BulkGetter, provider.Setter and provider.Deleter, and is safe
-// for concurrent use. It holds no
+// provider.BulkGetter, provider.Setter, provider.Deleter,
+// provider.Recoverer, provider.Purger, provider.DeletedLister and
+// provider.Updater, has Key Vault's own BackupSecret and RestoreSecret, and
+// is safe for concurrent use. It holds no
 // resources that need closing.
 type Provider struct {
 	client         *azsecrets.Client
@@ -143,7 +156,11 @@ func New(vaultURL string, cred azcore.TokenCredential, opts *Options) (*Provider
 	if o.MaxConcurrency <= 0 {
 		o.MaxConcurrency = DefaultMaxConcurrency
 	}
-	client, err := azsecrets.NewClient(vaultURL, cred, &azsecrets.ClientOptions{
+	// Misconfigurations (untrusted certificate, unknown host, nothing
+	// listening on a loopback port) fail at once instead of after the
+	// retry policy's back-off; see classify for how they are reported.
+	o.ClientOptions.Transport = fastfail.Transport(o.ClientOptions.Transport)
+	client, err := azsecrets.NewClient(vaultURL, recordingCredential{cred}, &azsecrets.ClientOptions{
 		ClientOptions:                        o.ClientOptions,
 		DisableChallengeResourceVerification: o.DisableChallengeResourceVerification,
 	})
@@ -163,7 +180,8 @@ func transportTrusting(pool *x509.CertPool) *http.Client {
 
 // Capabilities implements provider.CapabilityReporter.
 func (p *Provider) Capabilities() provider.Capabilities {
-	return provider.Capabilities{List: true, ListVersions: true, GetMany: true, Set: true, Delete: true}
+	return provider.Capabilities{List: true, ListVersions: true, GetMany: true, Set: true, Delete: true,
+		Recover: true, Purge: true, ListDeleted: true, Update: true}
 }
 
 // GetSecret implements provider.SecretProvider with one GET request. An

@@ -41,8 +41,9 @@ func (h *harness) DeleteSecret(ctx context.Context, t *testing.T, name string) e
 
 func (h *harness) Rules() providertest.Rules {
 	return providertest.Rules{
-		Capabilities: provider.Capabilities{List: true, ListVersions: true, GetMany: true, Set: true, Delete: true},
-		Versioned:    true,
+		Capabilities: provider.Capabilities{List: true, ListVersions: true, GetMany: true, Set: true, Delete: true,
+			Recover: true, Purge: true, ListDeleted: true, Update: true},
+		Versioned: true,
 		InvalidNames: []string{"", "db_password", "db.password", "has space", "ünïcode", "a/b",
 			strings.Repeat("a", 128)},
 		// Values travel as JSON strings: invalid UTF-8 does not survive.

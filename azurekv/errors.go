@@ -15,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"github.com/secretkit/secretkit/internal/fastfail"
 	"github.com/secretkit/secretkit/provider"
 )
 
@@ -36,11 +37,15 @@ func classify(ctx context.Context, op, name string, err error) error {
 }
 
 // kindOf maps an SDK error to a provider error kind, or nil when none fits
-// (such as 409 Conflict, or a challenge that fails resource verification).
+// (such as 409 Conflict, a challenge that fails resource verification, or
+// a misconfiguration that retrying cannot fix: see the package documentation).
 func kindOf(err error) error {
 	var respErr *azcore.ResponseError
 	if errors.As(err, &respErr) {
 		return kindOfStatus(respErr.StatusCode)
+	}
+	if fastfail.Permanent(err) {
+		return nil
 	}
 	var authErr *azidentity.AuthenticationFailedError
 	if errors.As(err, &authErr) {

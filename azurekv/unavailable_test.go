@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -166,20 +165,6 @@ func TestUnavailable(t *testing.T) {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("err = %v; want context.DeadlineExceeded", err)
 		}
-	})
-	t.Run("ConnectionRefused", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
-		p, err := azurekv.New("https://"+addr+"/", f.systemCred, &azurekv.Options{ClientOptions: noRetries})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = p.GetSecret(ctx, "refused", "")
-		wantError(t, err, "get", "refused", provider.ErrUnavailable, 0, "")
 	})
 	t.Run("SDKRetriesStillApply", func(t *testing.T) {
 		name := "flaky-" + providertest.UniqueName("retry")

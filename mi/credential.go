@@ -5,6 +5,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/secretkit/secretkit/internal/fastfail"
 )
 
 // Options configures NewCredential. A nil *Options means the defaults.
@@ -22,6 +24,12 @@ type Options struct {
 // cannot serve fails here with an error wrapping ErrUnsupportedIdentity
 // rather than inside the SDK. It sends no request: the first token request
 // happens on the credential's first GetToken.
+//
+// Token requests that fail in a way retrying cannot fix — a refused
+// connection to a loopback endpoint (the emulator or the Arc agent is not
+// running, or the port is wrong), a host name that does not exist, an
+// untrusted certificate — fail at once instead of after the SDK's retries
+// (about 8 s); other failures are retried as the SDK's policy says.
 func NewCredential(sel Selector, opts *Options) (*azidentity.ManagedIdentityCredential, error) {
 	if opts == nil {
 		opts = &Options{}
@@ -29,10 +37,16 @@ func NewCredential(sel Selector, opts *Options) (*azidentity.ManagedIdentityCred
 	if err := sel.validate(); err != nil {
 		return nil, fmt.Errorf("mi: invalid identity %s: %s", sel, err)
 	}
-	if err := sel.Check(DetectSource(Environment{})); err != nil {
+	src := DetectSource(Environment{})
+	if err := sel.Check(src); err != nil {
 		return nil, err
 	}
 	o := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: opts.ClientOptions}
+	// Service Fabric pins its certificate on an *http.Client the SDK
+	// clones, so its transport is left as given.
+	if src.Name != ServiceFabric {
+		o.ClientOptions.Transport = fastfail.Transport(o.ClientOptions.Transport)
+	}
 	switch sel.Kind {
 	case ClientID:
 		o.ID = azidentity.ClientID(sel.Value)

@@ -137,7 +137,7 @@ func ExampleGetMany() {
 // CapabilitiesOf tells what optional abilities a provider has.
 func ExampleCapabilitiesOf() {
 	fmt.Printf("%+v\n", provider.CapabilitiesOf(env.New(nil)))
-	// Output: {List:true ListVersions:false GetMany:true Close:false Set:false Delete:false}
+	// Output: {List:true ListVersions:false GetMany:true Close:false Set:false Delete:false Recover:false Purge:false ListDeleted:false Update:false}
 }
 
 // A private URLMux with a configured opener: the env opener's default

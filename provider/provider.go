@@ -3,7 +3,8 @@
 //
 // A backend implements [SecretProvider] and, where it can, the optional
 // ability interfaces [Lister], [VersionLister], [BulkGetter], [Setter],
-// [Deleter] and [io.Closer].
+// [Deleter], [io.Closer] and, for backends with soft delete and mutable
+// properties, [Recoverer], [Purger], [DeletedLister] and [Updater].
 // Callers discover abilities with [CapabilitiesOf] rather than by widening the
 // required interface, so a minimal backend stays one method long.
 //
@@ -144,6 +145,10 @@ type Capabilities struct {
 	Close        bool // implements io.Closer
 	Set          bool // implements Setter
 	Delete       bool // implements Deleter
+	Recover      bool // implements Recoverer
+	Purge        bool // implements Purger
+	ListDeleted  bool // implements DeletedLister
+	Update       bool // implements Updater
 }
 
 // CapabilityReporter is implemented by providers whose Go method set is wider
@@ -167,7 +172,12 @@ func CapabilitiesOf(p SecretProvider) Capabilities {
 	_, closer := p.(io.Closer)
 	_, set := p.(Setter)
 	_, del := p.(Deleter)
-	return Capabilities{List: list, ListVersions: versions, GetMany: bulk, Close: closer, Set: set, Delete: del}
+	_, recoverer := p.(Recoverer)
+	_, purger := p.(Purger)
+	_, deleted := p.(DeletedLister)
+	_, updater := p.(Updater)
+	return Capabilities{List: list, ListVersions: versions, GetMany: bulk, Close: closer, Set: set, Delete: del,
+		Recover: recoverer, Purge: purger, ListDeleted: deleted, Update: updater}
 }
 
 // GetMany reads names through p's [BulkGetter] when it has that ability,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"sort"
 	"strings"
@@ -63,8 +64,9 @@ const ChainScheme = "chain"
 // A URI that opens as a provider by itself (a secrets file, a directory, a
 // vault) names a set of secrets, not one, and is refused rather than read
 // whole as one value. Only an opener's ErrInvalidArgument ("not a URI I
-// accept") lets the shorthand forms apply; any other opening error, such as
-// a missing or malformed file, is returned as is.
+// accept") or an error matching fs.ErrNotExist (the path does not exist)
+// lets the shorthand forms apply; any other opening error, such as a
+// malformed file, is returned as is.
 //
 // The query parameter "version" of a secret URI pins a version and is
 // removed before the provider is opened:
@@ -251,7 +253,9 @@ func (m *URLMux) ParseSecretURI(ctx context.Context, uri string) (SecretURI, err
 		return SecretURI{}, errors.Join(openError(parts.whole.String(),
 			fmt.Errorf("the URI names a set of secrets, not one; %s", hint)), closeErr)
 	}
-	if !parts.split || !errors.Is(openErr, ErrInvalidArgument) {
+	// A path that does not exist is not a provider either: its last
+	// segment may be a missing secret of the parent (a directory).
+	if !parts.split || !errors.Is(openErr, ErrInvalidArgument) && !errors.Is(openErr, fs.ErrNotExist) {
 		return SecretURI{}, openErr
 	}
 	return parts.secret, nil

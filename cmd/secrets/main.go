@@ -5,7 +5,14 @@
 //	secrets list     [flags] <provider-uri>   list secret names and metadata
 //	secrets versions [flags] <secret-uri>     list one secret's versions
 //	secrets set      [flags] <secret-uri>     write a new version (Key Vault)
+//	secrets update   [flags] <secret-uri>     change a version's properties (Key Vault)
 //	secrets delete   [flags] <secret-uri>     delete a secret (Key Vault)
+//	secrets recover  [flags] <secret-uri>     recover a deleted secret (Key Vault)
+//	secrets purge    [flags] <secret-uri>     remove a deleted secret for good (Key Vault)
+//	secrets list-deleted [flags] <provider-uri>  list deleted secrets (Key Vault)
+//	secrets show-deleted [flags] <secret-uri>    show a deleted secret's metadata (Key Vault)
+//	secrets backup   --file F <secret-uri>    write a secret's backup to a 0600 file (Key Vault)
+//	secrets restore  --file F <provider-uri>  restore a secret from a backup file (Key Vault)
 //	secrets run      [flags] -- <command>...  run a command with ${secret:URI} references in its environment expanded
 //	secrets render   [flags] <file>           print a YAML, JSON or dotenv file with its references expanded
 //
@@ -19,9 +26,14 @@
 // the library read exactly the same URIs.
 //
 // get in text mode prints the plaintext value: asking for it is the point of
-// the command. Everything else — list, versions, set, delete, and get with
+// the command. Everything else — every other command, and get with
 // --output json — prints metadata only; JSON carries a value only with
-// --reveal. Values are never written to stderr, never taken from the command
+// --reveal. Life-cycle commands reach the backend through package
+// provider's ability interfaces, never a concrete backend type.
+//
+// Misconfigurations that retrying cannot fix (an untrusted or mismatched
+// certificate, an unknown host, nothing listening on a loopback port) fail
+// at once, and the message says what to change. Values are never written to stderr, never taken from the command
 // line unless --value is used, and never appear in error messages.
 //
 // run and render expand ${secret:URI} references with package

@@ -98,7 +98,9 @@ func writeTable[T any](w io.Writer, header []string, rows []T, cells func(T) []s
 		}
 		io.WriteString(tw, "\n")
 	}
-	writeRow(header)
+	if header != nil {
+		writeRow(header)
+	}
 	for _, row := range rows {
 		writeRow(cells(row))
 	}

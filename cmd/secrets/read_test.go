@@ -165,8 +165,19 @@ func TestGetFile(t *testing.T) {
 	t.Run("missing key is not found", func(t *testing.T) {
 		runCLI(t, "get", fileURI(yamlPath)+"#db.user").want(t, exitNotFound)
 	})
-	t.Run("missing file is not found", func(t *testing.T) {
-		runCLI(t, "get", fileURI(filepath.Join(dir, "absent.yaml"))+"#x").want(t, exitNotFound)
+	t.Run("a missing file is not a missing secret", func(t *testing.T) {
+		// A path typo must not read as "no such key": exit 1, naming the file.
+		absent := filepath.Join(dir, "absent.yaml")
+		r := runCLI(t, "get", fileURI(absent)+"#x")
+		r.want(t, exitError)
+		if want := "secrets get: file: open: backend unavailable: stat " + absent + ": no such file or directory\n"; r.stderr != want {
+			t.Errorf("stderr = %q; want %q", r.stderr, want)
+		}
+		r = runCLI(t, "get", fileURI(filepath.Join(dir, "absent-dir"))+"/x")
+		r.want(t, exitError)
+		if !strings.Contains(r.stderr, filepath.Join(dir, "absent-dir")) {
+			t.Errorf("stderr = %q; want the directory named", r.stderr)
+		}
 	})
 	t.Run("missing file in a directory is not found", func(t *testing.T) {
 		runCLI(t, "get", fileURI(secretDir)+"/absent").want(t, exitNotFound)
@@ -264,8 +275,12 @@ func TestListFile(t *testing.T) {
 			t.Errorf("json = %s", r.stdout)
 		}
 	})
-	t.Run("missing file is not found", func(t *testing.T) {
-		runCLI(t, "list", fileURI(filepath.Join(dir, "absent.yaml"))).want(t, exitNotFound)
+	t.Run("a missing file is not a missing secret", func(t *testing.T) {
+		r := runCLI(t, "list", fileURI(filepath.Join(dir, "absent.yaml")))
+		r.want(t, exitError)
+		if !strings.Contains(r.stderr, filepath.Join(dir, "absent.yaml")) {
+			t.Errorf("stderr = %q; want the file named", r.stderr)
+		}
 	})
 }
 

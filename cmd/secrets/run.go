@@ -37,10 +37,12 @@ const (
 
 const exitStatusHelp = `Exit status:
   0  success
-  1  any other error (unreachable backend, timeout, malformed secrets file, ...)
-  2  usage: bad command line, or a URI, name or option the provider rejects
-  3  the secret, or the requested version, does not exist
-  4  permission denied
+  1  any other error (unreachable backend, timeout, missing or malformed
+     secrets file, untrusted certificate, 409 conflict, ...)
+  2  usage: bad command line, or a URI, name, option or backup file the
+     provider rejects
+  3  the secret, the requested version, or the deleted secret does not exist
+  4  permission denied (including purge without the purge permission)
 `
 
 const uriHelp = `A secret URI is a provider URI plus the secret's name: a #fragment (always
@@ -117,6 +119,13 @@ type options struct {
 	envFiles    stringsFlag
 	outFile     string
 	format      string
+	// backup, update
+	force          bool
+	enabled        optionalBool
+	expires        optionalTime
+	notBefore      optionalTime
+	newContentType optionalString
+	clearTags      bool
 }
 
 // invocation is one parsed command line, ready to execute.
@@ -132,7 +141,9 @@ type invocation struct {
 	stderr io.Writer
 }
 
-var commands = []*command{getCommand, listCommand, versionsCommand, setCommand, deleteCommand, runCommand, renderCommand}
+var commands = []*command{getCommand, listCommand, versionsCommand, setCommand, updateCommand, deleteCommand,
+	recoverCommand, purgeCommand, listDeletedCommand, showDeletedCommand, backupCommand, restoreCommand,
+	runCommand, renderCommand}
 
 func findCommand(name string) *command {
 	for _, cmd := range commands {
@@ -206,10 +217,14 @@ func (c cli) run(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return exitError
 	}
 	code := exitCode(err)
+	msg := rewriteChallengeMismatch(describeError(err))
+	if h := hintFor(cmd.name, inv.uri, err); h != "" {
+		msg += "; " + h
+	}
 	if code == exitUsage {
-		fmt.Fprintf(stderr, "secrets %s: %s; run 'secrets %s --help' for usage\n", cmd.name, describeError(err), cmd.name)
+		fmt.Fprintf(stderr, "secrets %s: %s; run 'secrets %s --help' for usage\n", cmd.name, msg, cmd.name)
 	} else {
-		fmt.Fprintf(stderr, "secrets %s: %s\n", cmd.name, describeError(err))
+		fmt.Fprintf(stderr, "secrets %s: %s\n", cmd.name, msg)
 	}
 	return code
 }
@@ -374,7 +389,7 @@ func writeMainUsage(w io.Writer) {
 	b.WriteString("Reads, lists and (for Azure Key Vault) writes secrets through a provider URI,\n")
 	b.WriteString("and expands ${secret:URI} references in config files and environments.\n\nCommands:\n")
 	for _, cmd := range commands {
-		fmt.Fprintf(&b, "  %-9s %s\n", cmd.name, cmd.summary)
+		fmt.Fprintf(&b, "  %-13s %s\n", cmd.name, cmd.summary)
 	}
 	b.WriteString("\nRun 'secrets <command> --help' for a command's flags.\n\n")
 	b.WriteString(uriHelp)

@@ -7,7 +7,6 @@ import (
 	"html"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -21,6 +20,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"github.com/secretkit/secretkit/emulator/emulatortest"
+	"github.com/secretkit/secretkit/internal/refusing"
 	"github.com/secretkit/secretkit/internal/testutil"
 	"github.com/secretkit/secretkit/provider"
 )
@@ -239,12 +239,7 @@ func TestErrorPages(t *testing.T) {
 	untrusted := e.Client().Transport.(*http.Transport).Clone()
 	untrusted.TLSClientConfig.RootCAs = x509.NewCertPool()
 
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedURL := "https://" + closed.Addr().String() + "/"
-	closed.Close()
+	closedURL := "https://" + refusing.Addr(t) + "/"
 
 	identityDown := transportFunc(func(r *http.Request) (*http.Response, error) {
 		if r.URL.Hostname() == "169.254.169.254" {

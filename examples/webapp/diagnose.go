@@ -157,7 +157,7 @@ func diagnose(err error, cfg config) problem {
 			Kind: kindUnreachable, Status: http.StatusBadGateway,
 			Title: "The vault is unreachable",
 			Plain: "The app could not get an answer from the vault" + vaultLabel(cfg) + ": the name does not resolve, nothing listens there, or it did not answer in time.",
-			Fix:   "Check the vault URL and that the vault (or the emulator) is running and reachable from here.",
+			Fix:   "Check the vault URL, including its port (the emulator's vault listens on 8443 unless -vault-addr says otherwise), and that the vault (or the emulator) is running and reachable from here.",
 		}
 	}
 	return problem{

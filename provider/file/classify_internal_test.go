@@ -29,3 +29,21 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+// The provider's own path missing is the source unavailable, never a
+// missing secret; other errors classify as for a secret's file.
+func TestClassifySource(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want error
+	}{
+		{&fs.PathError{Op: "stat", Path: "/x", Err: syscall.ENOENT}, provider.ErrUnavailable},
+		{&fs.PathError{Op: "stat", Path: "/x", Err: syscall.ENOTDIR}, provider.ErrUnavailable},
+		{&fs.PathError{Op: "open", Path: "/x", Err: syscall.EACCES}, provider.ErrPermissionDenied},
+		{&ParseError{Path: "/x", Line: 1, Msg: "m"}, nil},
+	} {
+		if got := classifySource(tc.err); got != tc.want {
+			t.Errorf("classifySource(%v) = %v; want %v", tc.err, got, tc.want)
+		}
+	}
+}

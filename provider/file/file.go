@@ -136,8 +136,8 @@ type snapshot struct {
 // New returns a provider for path. For structured formats it reads and
 // parses the file at once, so configuration mistakes surface at startup.
 //
-// Errors are *provider.Error with Op "open": Kind ErrNotFound if path does
-// not exist, ErrPermissionDenied if it cannot be read, ErrInvalidArgument
+// Errors are *provider.Error with Op "open": Kind ErrUnavailable if path does
+// not exist (a wrong path is not a missing secret), ErrPermissionDenied if it cannot be read, ErrInvalidArgument
 // for an unknown format or a path that does not match it; a malformed file
 // has no kind and unwraps to a *ParseError.
 func New(path string, opts *Options) (*Provider, error) {
@@ -153,7 +153,7 @@ func New(path string, opts *Options) (*Provider, error) {
 	}
 	info, err := os.Stat(path)
 	if err != nil {
-		return nil, provider.NewError(Name, "open", "", classify(err), err)
+		return nil, provider.NewError(Name, "open", "", classifySource(err), err)
 	}
 	format, err := chooseFormat(path, o.Format, info.IsDir())
 	if err != nil {
@@ -162,7 +162,7 @@ func New(path string, opts *Options) (*Provider, error) {
 	p := &Provider{path: path, format: format, sep: o.Separator, maxBytes: o.MaxBytes}
 	if format != FormatDir {
 		if _, err := p.load(); err != nil {
-			return nil, provider.NewError(Name, "open", "", classify(err), err)
+			return nil, provider.NewError(Name, "open", "", classifySource(err), err)
 		}
 	}
 	return p, nil
@@ -247,6 +247,19 @@ func (o *URLOpener) OpenProviderURL(_ context.Context, u *url.URL) (provider.Sec
 		opts.Format = FormatDir
 	}
 	return New(filepath.FromSlash(path), &opts)
+}
+
+// classifySource maps an error about the provider's own path — the
+// secrets file, or the directory of a dir provider — to a provider error
+// kind. A path that does not exist is not a missing secret: it is a wrong
+// path, or a file not there yet (a sidecar or a volume about to write it),
+// so it is ErrUnavailable and names the path; only a missing key or a
+// missing file inside the directory is ErrNotFound.
+func classifySource(err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return provider.ErrUnavailable
+	}
+	return classify(err)
 }
 
 // classify maps a file-system error to a provider error kind.
@@ -382,7 +395,7 @@ func (p *Provider) GetSecret(ctx context.Context, name, version string) (provide
 	}
 	snap, err := p.load()
 	if err != nil {
-		return provider.Secret{}, provider.NewError(Name, "get", name, classify(err), err)
+		return provider.Secret{}, provider.NewError(Name, "get", name, classifySource(err), err)
 	}
 	return lookup(snap, p.path, name)
 }
@@ -406,6 +419,11 @@ func (p *Provider) getFromDir(name string) (provider.Secret, error) {
 	}
 	info, err := os.Stat(path)
 	if err != nil {
+		// A missing file is a missing secret, unless the directory
+		// itself is gone.
+		if _, dirErr := os.Stat(p.path); dirErr != nil {
+			return provider.Secret{}, provider.NewError(Name, "get", name, classifySource(dirErr), dirErr)
+		}
 		return fail(err)
 	}
 	if info.Mode()&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0 {
@@ -435,7 +453,7 @@ func (p *Provider) ListSecrets(ctx context.Context) iter.Seq2[provider.Metadata,
 		}
 		snap, err := p.load()
 		if err != nil {
-			yield(provider.Metadata{}, provider.NewError(Name, "list", "", classify(err), err))
+			yield(provider.Metadata{}, provider.NewError(Name, "list", "", classifySource(err), err))
 			return
 		}
 		names := make([]string, 0, len(snap.secrets))
@@ -454,7 +472,7 @@ func (p *Provider) ListSecrets(ctx context.Context) iter.Seq2[provider.Metadata,
 func (p *Provider) listDir(ctx context.Context, yield func(provider.Metadata, error) bool) {
 	entries, err := os.ReadDir(p.path)
 	if err != nil {
-		yield(provider.Metadata{}, provider.NewError(Name, "list", "", classify(err), err))
+		yield(provider.Metadata{}, provider.NewError(Name, "list", "", classifySource(err), err))
 		return
 	}
 	for _, e := range entries {
@@ -490,7 +508,7 @@ func (p *Provider) GetSecrets(ctx context.Context, names []string) ([]provider.R
 			// The whole file is unreadable: every name fails the same way.
 			results := make([]provider.Result, len(names))
 			for i, name := range names {
-				results[i] = provider.Result{Name: name, Err: provider.NewError(Name, "get", name, classify(err), err)}
+				results[i] = provider.Result{Name: name, Err: provider.NewError(Name, "get", name, classifySource(err), err)}
 			}
 			return results, nil
 		}

@@ -194,9 +194,11 @@ func TestFileBecomingMalformedFailsReads(t *testing.T) {
 	if err != nil || len(results) != 2 || !errors.As(results[1].Err, &perr) {
 		t.Errorf("GetSecrets = %v, %v", results, err)
 	}
+	// A removed secrets file is not a missing secret: the file may come
+	// back, and a wrong path must not read as "no such key".
 	os.Remove(path)
-	if _, err := p.GetSecret(context.Background(), "a", ""); !errors.Is(err, provider.ErrNotFound) {
-		t.Errorf("deleted file: err = %v; want ErrNotFound", err)
+	if _, err := p.GetSecret(context.Background(), "a", ""); !errors.Is(err, provider.ErrUnavailable) || !strings.Contains(err.Error(), path) {
+		t.Errorf("deleted file: err = %v; want ErrUnavailable naming %s", err, path)
 	}
 }
 
@@ -287,11 +289,12 @@ func TestOpen(t *testing.T) {
 		{"file://" + yamlPath + "?format=toml", `unknown format "toml"`, provider.ErrInvalidArgument},
 		{"file://" + yamlPath + "?format=dir", "is not a directory", provider.ErrInvalidArgument},
 		{"file://" + dir + "?format=yaml", "is a directory", provider.ErrInvalidArgument},
-		{"file://" + yamlPath + "/", "not a directory", provider.ErrNotFound},
+		{"file://" + yamlPath + "/", "not a directory", provider.ErrUnavailable},
 		{"file://" + yamlPath + "?colour=blue", `unknown query parameter "colour"`, provider.ErrInvalidArgument},
 		{"file://" + yamlPath + "?maxbytes=-1", "not a positive integer", provider.ErrInvalidArgument},
 		{"file://remotehost/etc/secrets.yaml", `host "remotehost" is not allowed`, provider.ErrInvalidArgument},
-		{"file://" + filepath.Join(dir, "missing.yaml"), "no such file", provider.ErrNotFound},
+		{"file://" + filepath.Join(dir, "missing.yaml"), filepath.Join(dir, "missing.yaml") + ": no such file", provider.ErrUnavailable},
+		{"file://" + filepath.Join(dir, "missing") + "/", filepath.Join(dir, "missing") + "/: no such file", provider.ErrUnavailable},
 	} {
 		_, err := provider.Open(ctx, tc.uri)
 		if !errors.Is(err, tc.kind) || !strings.Contains(err.Error(), tc.wantText) {
@@ -335,11 +338,19 @@ func TestIOErrorsAreClassified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.Remove(vol)
+	os.WriteFile(filepath.Join(vol, "present"), []byte("v"), 0o600)
+	if _, err := dp.GetSecret(context.Background(), "absent", ""); !errors.Is(err, provider.ErrNotFound) {
+		t.Errorf("a missing file in the directory: err = %v; want ErrNotFound", err)
+	}
+	// The directory itself gone is the source missing, not a secret.
+	os.RemoveAll(vol)
 	for _, err := range dp.ListSecrets(context.Background()) {
-		if !errors.Is(err, provider.ErrNotFound) {
-			t.Errorf("list of a removed directory: err = %v; want ErrNotFound", err)
+		if !errors.Is(err, provider.ErrUnavailable) {
+			t.Errorf("list of a removed directory: err = %v; want ErrUnavailable", err)
 		}
+	}
+	if _, err := dp.GetSecret(context.Background(), "present", ""); !errors.Is(err, provider.ErrUnavailable) || !strings.Contains(err.Error(), vol) {
+		t.Errorf("get from a removed directory: err = %v; want ErrUnavailable naming %s", err, vol)
 	}
 }
 
