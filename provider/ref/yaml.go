@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -46,6 +47,11 @@ func (j *job) addYAML(root *yaml.Node, file string) error {
 					return err
 				}
 				n.Value = v
+				if strings.HasPrefix(v, "\n") && n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle) == 0 {
+					// yaml.v3 writes a leading line break into a block
+					// scalar that it then reads back without it.
+					n.Style = yaml.DoubleQuotedStyle
+				}
 				return nil
 			}})
 		case yaml.MappingNode:

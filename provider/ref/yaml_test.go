@@ -125,3 +125,29 @@ func TestYAMLRejectsBinaryValues(t *testing.T) {
 		t.Errorf("malformed YAML: err = %v", err)
 	}
 }
+
+// yaml.v3 writes a plain scalar that starts with a line break as a literal
+// block, and reads that block back without the line break; an expanded
+// value must come back from the rendered file exactly as the backend had it.
+func TestYAMLKeepsLeadingLineBreaks(t *testing.T) {
+	for _, value := range []string{"\n0", "\n\nkey\n", "\n-----BEGIN X-----\nabc\n-----END X-----\n", "plain", "two\nlines\n"} {
+		for _, site := range []string{"k: ${secret:count://vault/v}\n", "k: '${secret:count://vault/v}'\n", "k: |\n  ${secret:count://vault/v}\n"} {
+			r := &ref.Resolver{Mux: newCounting("v", value).mux()}
+			out, err := r.YAML(context.Background(), []byte(site), "x.yaml")
+			if err != nil {
+				t.Fatalf("%q in %q: %v", value, site, err)
+			}
+			var got map[string]string
+			if err := yaml.Unmarshal(out, &got); err != nil {
+				t.Fatalf("%q in %q: rendered %q does not parse: %v", value, site, out, err)
+			}
+			want := value
+			if strings.HasPrefix(site, "k: |") {
+				want += "\n" // the line break after the reference is the block's own
+			}
+			if got["k"] != want {
+				t.Errorf("%q in %q: rendered %q reads back as %q", value, site, out, got["k"])
+			}
+		}
+	}
+}
