@@ -443,7 +443,7 @@ func parseProviderURI(uri string) (*url.URL, error) {
 		return nil, openError("", fmt.Errorf("malformed URI: %w", redact.ParseError(err)))
 	}
 	if u.Scheme == "" {
-		return nil, openError(uri, errors.New("the URI has no scheme"))
+		return nil, openError("", errors.New("the URI has no scheme (want scheme://...)"))
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	return u, nil

@@ -228,3 +228,19 @@ func TestOpenProviderURLRejectsChainAndFragment(t *testing.T) {
 		}
 	}
 }
+
+// A URI without a scheme does not parse into parts, so nothing in it can be
+// told apart as a credential: the error does not repeat it (found by
+// fuzzing: "A //:0000@0").
+func TestNoSchemeErrorDoesNotRepeatTheURI(t *testing.T) {
+	var mux provider.URLMux
+	for _, uri := range []string{"A //:hunter2@host", "vault.example/x?sig=hunter2"} {
+		_, err := mux.ParseSecretURI(context.Background(), uri)
+		if !errors.Is(err, provider.ErrInvalidArgument) {
+			t.Fatalf("ParseSecretURI(%q) = %v; want invalid argument", uri, err)
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("ParseSecretURI(%q) error %q repeats the credential", uri, err)
+		}
+	}
+}
