@@ -157,7 +157,7 @@ func readEnvLines(resp *http.Response, target string) ([]string, error) {
 }
 
 // shellQuote quotes v for a POSIX shell: single quotes, each ' written
-// as '\''.
+// as '\”.
 func shellQuote(v string) string {
 	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
 }
