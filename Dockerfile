@@ -1,10 +1,34 @@
-# syntax=docker/dockerfile:1
 # The secretkit emulator as a container image: a static binary on an empty
 # base, run by a non-root user who owns /var/lib/emulator (TLS material and
-# the bbolt data file). Build from the repository root:
+# the bbolt data file). No "# syntax=" line: it would make BuildKit fetch a
+# frontend image first, which fails on a machine without registry access.
+# Build from the repository root:
 #
 #   docker build -t secretkit-emulator .
-#   docker run -p 127.0.0.1:8443:8443 -p 127.0.0.1:8080:8080 secretkit-emulator
+#
+# Run it with named volumes, so the CA (and the data) survive the container
+# and a client trusts the CA once; without -v, every run gets fresh
+# anonymous volumes and so a new CA:
+#
+#   docker run -d --name secretkit-emulator \
+#     -p 127.0.0.1:8443:8443 -p 127.0.0.1:8080:8080 \
+#     -v secretkit-emulator-tls:/var/lib/emulator/tls \
+#     -v secretkit-emulator-data:/var/lib/emulator/data \
+#     secretkit-emulator
+#
+# The SSL_CERT_FILE and NODE_EXTRA_CA_CERTS it prints (docker logs) are
+# paths inside the container. On the host, fetch the CA from the emulator
+# and point the variables at the copy (docs/emulator.md, "Trusting the CA",
+# has the macOS and Windows trust-store commands):
+#
+#   curl -fsS http://127.0.0.1:8080/_emulator/ca.pem -o emulator-ca.pem
+#   # or: docker cp secretkit-emulator:/var/lib/emulator/tls/ca.pem emulator-ca.pem
+#   export SSL_CERT_FILE=$PWD/emulator-ca.pem NODE_EXTRA_CA_CERTS=$PWD/emulator-ca.pem
+#
+# The rest of the environment (IDENTITY_HEADER is random per start) comes
+# from GET http://127.0.0.1:8080/_emulator/env, or from `emulator env` on
+# the host. `docker stop secretkit-emulator` shuts it down gracefully
+# (SIGTERM); `docker volume rm secretkit-emulator-tls` forgets the CA.
 #
 # Listening on a port below 1024 (443, as examples/docker-compose.yml does)
 # needs the compose/run sysctl net.ipv4.ip_unprivileged_port_start=0 rather
@@ -39,6 +63,12 @@ ENV EMULATOR_VAULT_ADDR=0.0.0.0:8443 \
 EXPOSE 8443 8080
 VOLUME ["/var/lib/emulator/tls", "/var/lib/emulator/data"]
 # Without a URL the probe asks 127.0.0.1 at EMULATOR_IDENTITY_ADDR's port.
-HEALTHCHECK --interval=10s --timeout=6s --start-period=15s --retries=3 \
+# The first probe runs one interval after start, and the emulator is ready
+# in well under a second, so a short interval is what makes
+# "depends_on: service_healthy" (and docker compose up) quick. Not
+# --start-interval: it needs Docker Engine 25 (API 1.44), and older
+# builders reject the unknown flag; a 2 s probe of a static binary costs
+# next to nothing. A probe is killed after --timeout, below its own 5 s.
+HEALTHCHECK --interval=2s --timeout=3s --start-period=30s --retries=3 \
   CMD ["/usr/local/bin/healthprobe"]
 ENTRYPOINT ["/usr/local/bin/emulator"]

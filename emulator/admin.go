@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/secretkit/secretkit/emulator/identity"
@@ -15,7 +16,8 @@ import (
 //	GET  /_emulator/clock                  {"now":unix,"offsetSeconds":n}
 //	POST /_emulator/clock/advance?by=48h   moves the clock forward (Go duration, or "by" in a JSON body)
 //	POST /_emulator/reset                  drops all state and re-seeds the config's secrets
-//	GET  /_emulator/env                    the client environment as JSON
+//	GET  /_emulator/env[?flavour=F]        the client environment as JSON, or KEY=VALUE lines for Accept: text/plain
+//	GET  /_emulator/ca.pem                 the CA certificate clients must trust (PEM)
 //	POST /_emulator/federated-token?identity=NAME   a workload-identity client assertion
 func (s *Server) adminHandler() http.Handler {
 	mux := http.NewServeMux()
@@ -54,12 +56,47 @@ func (s *Server) adminHandler() http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /_emulator/env", func(w http.ResponseWriter, r *http.Request) {
-		lines, _ := s.Env(identity.AppService) // a known flavour: no error
+		flavour := identity.AppService
+		if name := r.URL.Query().Get("flavour"); name != "" {
+			f, err := identity.ParseFlavour(name)
+			if err != nil {
+				adminError(w, http.StatusBadRequest, err.Error())
+				return
+			}
+			flavour = f
+		}
+		if flavour == identity.Workload {
+			// The lines name the federated token file: make it exist.
+			if _, err := s.WriteWorkloadTokenFile(); err != nil {
+				s.logger.Error("federated token file not written", "err", err)
+				adminError(w, http.StatusInternalServerError, "federated token file not written: "+err.Error())
+				return
+			}
+		}
+		lines, err := s.Env(flavour)
+		if err != nil {
+			adminError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		if strings.HasPrefix(r.Header.Get("Accept"), "text/plain") {
+			// In order, as cmd/emulator prints them: "emulator env" reads this.
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Write([]byte(lines.String()))
+			return
+		}
 		env := map[string]string{}
 		for _, kv := range lines {
 			env[kv.Key] = kv.Value
 		}
 		writeJSON(w, http.StatusOK, env)
+	})
+	// The CA certificate, for clients that cannot read the TLS directory
+	// (another machine, a container's volume, macOS or Windows where Go
+	// ignores SSL_CERT_FILE and the system trust store needs the file).
+	mux.HandleFunc("GET /_emulator/ca.pem", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		w.Header().Set("Content-Disposition", `attachment; filename="secretkit-emulator-ca.pem"`)
+		w.Write(s.authority.CAPEM)
 	})
 	mux.HandleFunc("POST /_emulator/federated-token", func(w http.ResponseWriter, r *http.Request) {
 		name := r.URL.Query().Get("identity")

@@ -395,7 +395,36 @@ func (s *Server) identityHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/_emulator/", s.adminHandler())
 	mux.Handle("/", s.endpoints.HTTPHandler())
-	return mux
+	return s.debugLog("identity request", mux)
+}
+
+// debugLog logs every request h answers at debug level (method, path,
+// status, time taken; never the query, which may name identities, or
+// headers, which carry the identity secret): a client calling a path
+// the emulator does not serve shows up here.
+func (s *Server) debugLog(msg string, h http.Handler) http.Handler {
+	if !s.logger.Enabled(context.Background(), slog.LevelDebug) {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		started := time.Now()
+		rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		s.logger.LogAttrs(r.Context(), slog.LevelDebug, msg,
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Duration("took", time.Since(started)))
+	})
+}
+
+// statusWriter remembers the status for debugLog.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 // Shutdown stops accepting requests, lets in-flight ones finish (until ctx

@@ -384,6 +384,19 @@ func TestComposeAppEnvMatchesEmulator(t *testing.T) {
 		t.Errorf("the emulator config seeds no secret %q in a vault %q", secret, vaultName)
 	}
 
+	// The CA route the Dockerfile's header sends host users to serves the
+	// CA file the app trusts.
+	resp, err := http.Get("http://" + identityAddr + "/_emulator/ca.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	caFile, err := os.ReadFile(printed["SSL_CERT_FILE"])
+	if err != nil || resp.StatusCode != 200 || string(served) != string(caFile) {
+		t.Errorf("GET /_emulator/ca.pem: %d, %d bytes; CA file %d bytes (%v)", resp.StatusCode, len(served), len(caFile), err)
+	}
+
 	// The image's health check passes against this emulator.
 	probe := exec.Command(bin["healthprobe"])
 	probe.Env = []string{"EMULATOR_IDENTITY_ADDR=" + identityAddr}

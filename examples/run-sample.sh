@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the sample in one command: the emulator with examples/emulator.yaml,
 # then the web app configured only by the environment the emulator prints.
-# Open http://127.0.0.1:8000/ ; Ctrl-C stops both.
+# Open http://127.0.0.1:8000/ ; Ctrl-C (or kill -TERM of this script's PID)
+# stops both and frees ports 8443, 8080 and 8000. It runs the built
+# binaries, never `go run`, whose child would outlive a kill.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +17,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-go build -o "$work/emulator" ./cmd/emulator
-go build -o "$work/webapp" ./examples/webapp
+echo "run-sample: building (the first build on an empty Go cache takes a few minutes)" >&2
+go build -o "$work/" ./cmd/emulator ./examples/webapp
 "$work/emulator" -config examples/emulator.yaml -env-file "$work/emulator.env" >/dev/null &
 emulator_pid=$!
 pids+=("$emulator_pid")

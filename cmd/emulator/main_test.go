@@ -415,7 +415,7 @@ func TestFlagsFallBackToEnvironment(t *testing.T) {
 		"EMULATOR_LOG_FORMAT":      "json",
 		"EMULATOR_LOG_LEVEL":       "debug",
 	}
-	s, err := parseFlags([]string{"-data", "/flag/wins.db"}, func(k string) string { return env[k] }, io.Discard)
+	s, src, err := parseFlags([]string{"-data", "/flag/wins.db"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,6 +426,9 @@ func TestFlagsFallBackToEnvironment(t *testing.T) {
 	}
 	if s != want {
 		t.Errorf("parseFlags = %+v\nwant %+v", s, want)
+	}
+	if src.of("data") != "-data" || src.of("log-level") != "EMULATOR_LOG_LEVEL" {
+		t.Errorf("sources: data from %s, log-level from %s; want -data and EMULATOR_LOG_LEVEL", src.of("data"), src.of("log-level"))
 	}
 }
 

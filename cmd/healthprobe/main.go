@@ -2,6 +2,7 @@
 // image has no shell and no curl, so a static probe answers Docker instead.
 //
 //	healthprobe [URL]
+//	healthprobe -version
 //
 // It exits 0 when URL answers 200 within five seconds, 1 otherwise, printing
 // why. Without URL it asks the emulator in the same container:
@@ -17,6 +18,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/secretkit/secretkit/internal/buildinfo"
 )
 
 // defaultIdentityPort is the emulator's identity listener port when
@@ -24,6 +27,10 @@ import (
 const defaultIdentityPort = "8080"
 
 func main() {
+	if len(os.Args) == 2 && buildinfo.IsFlag(os.Args[1]) {
+		fmt.Println(buildinfo.String("healthprobe"))
+		return
+	}
 	if err := probe(os.Args[1:], os.Getenv); err != nil {
 		fmt.Fprintln(os.Stderr, "healthprobe:", err)
 		os.Exit(1)

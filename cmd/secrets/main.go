@@ -41,6 +41,9 @@
 // never on its command line, and once the command has started exits with
 // its status. render --output writes a 0600 file.
 //
+// "secrets -version" (or "secrets version") prints the module version and
+// VCS revision of the build.
+//
 // Exit status: 0 success, 1 any other error, 2 usage (bad command line, or a
 // URI, name or option the provider rejects before doing anything),
 // 3 not found, 4 permission denied. Every failure is one line on stderr.
@@ -54,12 +57,19 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/secretkit/secretkit/internal/buildinfo"
 )
 
 func main() {
+	if len(os.Args) == 2 && (buildinfo.IsFlag(os.Args[1]) || os.Args[1] == "version") {
+		fmt.Println(buildinfo.String("secrets"))
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()

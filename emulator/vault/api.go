@@ -311,6 +311,12 @@ type request struct {
 	query   url.Values
 	route   route
 	version string
+
+	// For the request log: who called (once authenticated) and why the
+	// request failed, in the service's own words (never a value or token).
+	caller            access.Caller
+	errCode, reason   string
+	challengeResource string
 }
 
 // ServeHTTP answers one request in the service's order: vault from Host,
@@ -328,12 +334,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	p, resource, validName := a.resolveHost(r.Host)
 	req := &request{r: r, w: rec, policy: p, view: wireView{base: "https://" + r.Host, policy: p}}
-	defer func() {
-		a.log.LogAttrs(r.Context(), slog.LevelInfo, "vault request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.String("vault", p.name), slog.String("op", string(req.route.op)),
-			slog.Int("status", rec.status))
-	}()
+	started := time.Now()
+	defer func() { a.logRequest(req, rec.status, started) }()
 	if !validName {
 		// The real service has no such host (DNS fails first); the
 		// emulator names the problem instead.
@@ -345,6 +347,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	req.caller = caller
 	// Known from here on, so that PurgeDue visits it.
 	a.vault(p.name)
 	req.query = parseQuery(r.URL.RawQuery)
@@ -403,6 +406,7 @@ func (a *API) authenticate(req *request, resource string) (access.Caller, bool) 
 	token = strings.TrimSpace(token)
 	if !strings.EqualFold(scheme, "Bearer") || token == "" {
 		req.w.Header().Set("WWW-Authenticate", challenge)
+		req.challengeResource = resource
 		a.fail(req, httpFailure{status: http.StatusUnauthorized, code: "Unauthorized",
 			message: "AKV10000: Request is missing a Bearer or PoP token."})
 		return access.Caller{}, false
@@ -417,10 +421,57 @@ func (a *API) authenticate(req *request, resource string) (access.Caller, bool) 
 			challenge = claimsChallenge(a.rules.clock.Now())
 		}
 		req.w.Header().Set("WWW-Authenticate", challenge)
+		req.challengeResource = resource
 		a.fail(req, httpFailure{status: http.StatusUnauthorized, code: "Unauthorized", message: err.Error()})
 		return access.Caller{}, false
 	}
 	return caller, true
+}
+
+// logRequest writes the one line per request: method, path, vault,
+// operation, status and, for a failure, the error code and the reason
+// Key Vault's message gives (no token, token expired, wrong audience, the
+// missing permission...). At debug level it adds what a confused user
+// needs next: the api-version, the caller's ids, the challenge's resource,
+// the request id and the time taken. A refused request has not been
+// routed yet, so its operation is worked out here from method and path.
+func (a *API) logRequest(req *request, status int, started time.Time) {
+	r := req.r
+	op := req.route.op
+	if op == "" {
+		rt, _ := matchRoute(r.Method, r.URL.EscapedPath())
+		op = rt.op
+	}
+	attrs := []slog.Attr{
+		slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.String("vault", req.policy.name), slog.String("op", string(op)),
+		slog.Int("status", status),
+	}
+	if req.errCode != "" {
+		attrs = append(attrs, slog.String("error", req.errCode), slog.String("reason", req.reason))
+	}
+	ctx := r.Context()
+	if a.log.Enabled(ctx, slog.LevelDebug) {
+		attrs = append(attrs, slog.String("apiVersion", parseQuery(r.URL.RawQuery).Get("api-version")))
+		if req.caller != (access.Caller{}) {
+			attrs = append(attrs, slog.String("callerObjectId", req.caller.ObjectID), slog.String("callerClientId", req.caller.ClientID))
+		}
+		if req.challengeResource != "" {
+			attrs = append(attrs, slog.String("challengeResource", req.challengeResource))
+		}
+		attrs = append(attrs, slog.String("requestId", req.w.Header().Get("x-ms-request-id")),
+			slog.String("userAgent", r.UserAgent()), slog.Duration("took", time.Since(started)))
+	}
+	a.log.LogAttrs(ctx, slog.LevelInfo, "vault request", attrs...)
+}
+
+// failureCode is the error code a log line shows: the inner code when
+// there is one (ForbiddenByRbac, SecretDisabled), as it says more.
+func failureCode(f httpFailure) string {
+	if f.inner != "" {
+		return f.inner
+	}
+	return f.code
 }
 
 // claimsChallenge is a continuous-access-evaluation challenge demanding a
@@ -433,6 +484,7 @@ func claimsChallenge(now time.Time) string {
 }
 
 func (a *API) fail(req *request, f httpFailure) {
+	req.errCode, req.reason = failureCode(f), f.message
 	if f.status == http.StatusInternalServerError {
 		a.log.LogAttrs(req.r.Context(), slog.LevelError, "vault internal error",
 			slog.String("path", req.r.URL.Path))
@@ -448,6 +500,7 @@ func (a *API) failErr(req *request, err error) {
 			slog.String("path", req.r.URL.Path), slog.String("error", err.Error()))
 	}
 	f := failureOf(err, req.view.base)
+	req.errCode, req.reason = failureCode(f), f.message
 	writeJSON(req.w, f.status, f.body())
 }
 

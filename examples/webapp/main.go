@@ -16,14 +16,18 @@
 //	-disable-challenge-resource-verification  WEBAPP_DISABLE_CHALLENGE_RESOURCE_VERIFICATION
 //	                                                               accept a vault whose address is not under
 //	                                                               vault.azure.net (a local emulator at 127.0.0.1)
+//	-version                                                       print the module version and VCS revision
 //
 // The managed-identity endpoint and CA trust are the Azure SDK's own
 // variables (IDENTITY_ENDPOINT, IDENTITY_HEADER, SSL_CERT_FILE, ...), which
-// the emulator prints. With the emulator running locally:
+// the emulator prints. With the emulator running locally (binaries built
+// with go build -o bin/ ./cmd/... ./examples/webapp):
 //
-//	go run ./cmd/emulator -config examples/emulator.yaml -env-file emulator.env &
-//	set -a; . ./emulator.env; set +a
-//	go run ./examples/webapp -disable-challenge-resource-verification
+//	bin/emulator -config examples/emulator.yaml &
+//	eval "$(bin/emulator env)"
+//	bin/webapp -disable-challenge-resource-verification
+//
+// Exit status: 1 when the app cannot serve, 2 for a bad flag or variable.
 package main
 
 import (
@@ -41,6 +45,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/secretkit/secretkit/internal/buildinfo"
 	"github.com/secretkit/secretkit/internal/envflag"
 	"github.com/secretkit/secretkit/mi"
 )
@@ -70,6 +75,8 @@ type config struct {
 	// for a local emulator addressed as 127.0.0.1 and must be asked for
 	// explicitly: the app never turns it on by itself.
 	DisableChallengeResourceVerification bool
+	// ShowVersion asks for the build's version instead of serving.
+	ShowVersion bool
 }
 
 // parseConfig reads flags, falling back to the environment for any flag not
@@ -92,6 +99,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	envOf[verifyFlag] = "WEBAPP_DISABLE_CHALLENGE_RESOURCE_VERIFICATION"
 	fs.BoolVar(&c.DisableChallengeResourceVerification, verifyFlag, false,
 		"accept a vault not under vault.azure.net, such as a local emulator at 127.0.0.1 (env "+envOf[verifyFlag]+"); never for production")
+	fs.BoolVar(&c.ShowVersion, "version", false, "print the module version and VCS revision, then exit")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: webapp [flags]\n\nServes a page that reads one secret through package provider. Flags:")
 		fs.PrintDefaults()
@@ -101,6 +109,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (all settings are flags)", fs.Arg(0))
+	}
+	if c.ShowVersion {
+		return c, nil
 	}
 	if err := envflag.Fill(fs, getenv, func(flagName string) string { return envOf[flagName] }); err != nil {
 		return c, err
@@ -138,16 +149,30 @@ func main() {
 			return // -h: the usage is the answer, not an error
 		}
 		fmt.Fprintln(os.Stderr, "webapp:", err)
-		os.Exit(2)
+		var bad badSettings
+		if errors.As(err, &bad) {
+			os.Exit(2)
+		}
+		os.Exit(1)
 	}
 }
+
+// badSettings marks a flag or variable the app cannot work with (exit 2),
+// as opposed to a failure to serve (exit 1).
+type badSettings struct{ error }
+
+func (b badSettings) Unwrap() error { return b.error }
 
 // run serves until ctx is done. The SDK's transport is the default one:
 // production trust and name resolution, CA files from SSL_CERT_FILE.
 func run(ctx context.Context, args []string, getenv func(string) string, logger *slog.Logger) error {
 	cfg, err := parseConfig(args, getenv, os.Stderr)
 	if err != nil {
-		return err
+		return badSettings{err}
+	}
+	if cfg.ShowVersion {
+		fmt.Println(buildinfo.String("webapp"))
+		return nil
 	}
 	secrets, source, err := openSecrets(ctx, cfg, azcore.ClientOptions{})
 	if err != nil {
