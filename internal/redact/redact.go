@@ -36,7 +36,8 @@ func URLString(raw string) string {
 // it repeats, which may hold credentials; other errors come back as they
 // are.
 func ParseError(err error) error {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
+	var ue *url.Error
+	if errors.As(err, &ue) {
 		return ue.Err
 	}
 	return err
