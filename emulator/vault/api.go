@@ -92,6 +92,12 @@ type Options struct {
 // DefaultVault names the only vault when Options.Vaults is empty.
 const DefaultVault = "emulator"
 
+// ChallengeAuthorityHost is the authority the 401 challenge names, as every
+// recorded real-service challenge (2019-2023) does. The SDKs take only the
+// tenant from its path and authenticate at their own configured authority
+// (AZURE_AUTHORITY_HOST), so the host is never dialled.
+const ChallengeAuthorityHost = "https://login.windows.net"
+
 // DefaultTenant is the tenant advertised when Options.Tenant is empty.
 const DefaultTenant = "common"
 
@@ -398,7 +404,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // bearer token the Authenticator accepts. It runs before the body is read:
 // the SDKs' first request is deliberately unauthenticated and body-less.
 func (a *API) authenticate(req *request, resource string) (access.Caller, bool) {
-	challenge := fmt.Sprintf(`Bearer authorization="https://login.microsoftonline.com/%s", resource="%s"`, a.tenant, resource)
+	challenge := fmt.Sprintf(`Bearer authorization="%s/%s", resource="%s"`, ChallengeAuthorityHost, a.tenant, resource)
 	scheme, token, _ := strings.Cut(req.r.Header.Get("Authorization"), " ")
 	token = strings.TrimSpace(token)
 	if !strings.EqualFold(scheme, "Bearer") || token == "" {

@@ -14,6 +14,7 @@ const (
 	kindDisabled                               // 403 Forbidden / SecretDisabled
 	kindPurgeProtected                         // 403 Forbidden
 	kindInvalid                                // 400 BadParameter
+	kindMalformedBackup                        // 400 "Malformed backup blob"
 )
 
 // ruleError is a refusal by the secret rules. Message is the service's own
@@ -59,9 +60,9 @@ func errVersionNotFound(name, version string) error {
 	return &ruleError{kind: kindNotFound, message: fmt.Sprintf("A secret with (name/id) %s/%s was not found in this key vault.%s", name, version, notFoundHint)}
 }
 
-func errDeletedNotFound(name string) error {
-	return &ruleError{kind: kindNotFound, message: "Deleted Secret not found: " + name}
-}
+// errDeletedNotFound is the service's answer for a deleted secret that is
+// not there: the same text as for an active one (recorded, 2021 on).
+func errDeletedNotFound(name string) error { return errSecretNotFound(name) }
 
 func errDeletedButRecoverable(name string) error {
 	return &ruleError{kind: kindDeletedConflict, message: fmt.Sprintf("Secret %s is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.", name)}
@@ -93,6 +94,12 @@ const (
 	msgValueTooLarge = "Secret value exceeds the maximum allowed size of 25600 bytes."
 	// unconfirmed: the service's text for a set without a value.
 	msgValueRequired = "Property 'value' is required."
-	// The text az CLI surfaces for a blob from another vault/subscription.
-	msgBadBackup = "Cannot decrypt backup blob"
+	// The service's code and text for a restore blob it cannot read
+	// (recorded: .NET SessionRecords RestoreSecretMalformedBackup, 7.x).
+	codeMalformedBackup = "Malformed backup blob"
+	msgBadBackup        = "Backup blob is corrupt."
 )
+
+// errMalformedBackup refuses a restore blob that is not one this
+// emulator's backup made (or was made with another backup key).
+func errMalformedBackup() error { return &ruleError{kind: kindMalformedBackup, message: msgBadBackup} }
