@@ -47,7 +47,7 @@ func TestParseFlavourRefusesUnknownNames(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{"", "vm", "appservices", "workload-identity"} {
 		_, err := identity.ParseFlavour(in)
-		const want = "want one of appservice, imds, cloudshell, azureml, arc, servicefabric, workload"
+		const want = "want one of appservice, imds, cloudshell, azureml, arc, servicefabric, workload, appservice2017, serviceprincipal"
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `"`+in+`"`) {
 			t.Errorf("ParseFlavour(%q) error = %v, want it to name the input and list the flavours", in, err)
 		}

@@ -15,6 +15,10 @@
 //	    clientId: 6a1e2a52-0f1c-4a49-9a40-1d6c1d0e5b7a   # default: derived from tenant and name
 //	    objectId: 0b8d3c4e-2f5a-4d6b-8c7e-9f0a1b2c3d4e   # default: derived from tenant and name
 //	    resourceId: /subscriptions/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/batch
+//	  - name: ci                   # a service principal (CI pipelines): no resourceId,
+//	    kind: servicePrincipal     # a clientSecret and/or a PEM certificate (cert + key)
+//	    clientSecret: some-long-random-value
+//	    certificate: ./ci.pem
 //	vaults:                        # default: one vault named "emulator"; the first is the default vault
 //	  - name: myvault              # 3-24 letters, digits, hyphens; starts with a letter
 //	    retentionDays: 90          # soft-delete retention, 7..90, default 90
@@ -32,8 +36,11 @@
 //	    secrets:                   # seeded when absent; stored state is never overwritten
 //	      - {name: db-password, value: hunter2, contentType: text/plain, tags: {env: dev}, enabled: true}
 //
-// Missing clientId and objectId are derived from the tenant and the
-// identity name; a missing resourceId becomes
+// Service principals authenticate only at the Entra token endpoint and are
+// granted access like identities. A config of service principals alone
+// also gets the default system identity. Missing clientId and objectId are
+// derived from the tenant and the identity name; a managed identity's
+// missing resourceId becomes
 // /subscriptions/{SubscriptionID}/resourcegroups/emulator/providers/ followed
 // by Microsoft.ManagedIdentity/userAssignedIdentities/{name} for a user
 // identity or Microsoft.Compute/virtualMachines/{name} for the system one.

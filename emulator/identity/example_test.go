@@ -15,7 +15,7 @@ func ExampleParseFlavour() {
 	fmt.Println(err)
 	// Output:
 	// appservice <nil>
-	// unknown managed-identity flavour "kubernetes": want one of appservice, imds, cloudshell, azureml, arc, servicefabric, workload
+	// unknown managed-identity flavour "kubernetes": want one of appservice, imds, cloudshell, azureml, arc, servicefabric, workload, appservice2017, serviceprincipal
 }
 
 func ExampleEnv_String() {

@@ -418,8 +418,15 @@ func (a *API) authenticate(req *request, resource string) (access.Caller, bool) 
 	}
 	caller, err := a.authenticator.Authenticate(req.r.Context(), token, resource)
 	if err != nil {
-		var renewable access.Renewable
-		if errors.As(err, &renewable) && renewable.Renewable() {
+		// The challenge rule: a claims challenge only for a token that a
+		// fresh one would cure and whose client declared it can answer
+		// one; everyone else gets the standard challenge.
+		var (
+			renewable access.Renewable
+			capable   access.ClaimsCapable
+		)
+		if errors.As(err, &renewable) && renewable.Renewable() &&
+			errors.As(err, &capable) && capable.CanAnswerClaimsChallenge() {
 			challenge = claimsChallenge(a.rules.clock.Now())
 		}
 		req.w.Header().Set("WWW-Authenticate", challenge)

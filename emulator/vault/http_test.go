@@ -402,8 +402,25 @@ type renewableErr struct{}
 func (renewableErr) Error() string   { return "AKV10010: Token expired." }
 func (renewableErr) Renewable() bool { return true }
 
-func TestRenewableRejectionSendsClaimsChallenge(t *testing.T) {
+// capableErr is a renewable refusal of a token whose client declared it
+// can answer a claims challenge.
+type capableErr struct{ renewableErr }
+
+func (capableErr) CanAnswerClaimsChallenge() bool { return true }
+
+// Without the capability the same refusal gets the standard challenge.
+func TestRenewableRejectionOfIncapableClientSendsStandardChallenge(t *testing.T) {
 	s := &seam{authErr: fmt.Errorf("wrapped: %w", renewableErr{})}
+	f := start(t, vault.Options{Tenant: "tenant-1", Authenticator: s})
+	r := f.raw(t, http.MethodGet, "", "/secrets?api-version=7.6", "", nil)
+	wantError(t, r, 401, "Unauthorized", "")
+	if got := r.header.Get("WWW-Authenticate"); got != challengePrefix+`"https://vault.azure.net"` {
+		t.Errorf("challenge %q, want the standard one", got)
+	}
+}
+
+func TestRenewableRejectionSendsClaimsChallenge(t *testing.T) {
+	s := &seam{authErr: fmt.Errorf("wrapped: %w", capableErr{})}
 	f := start(t, vault.Options{Tenant: "tenant-1", Authenticator: s})
 	r := f.raw(t, http.MethodGet, "", "/secrets?api-version=7.6", "", nil)
 	wantError(t, r, 401, "Unauthorized", "")
