@@ -206,10 +206,10 @@ func checkCertificateAssertion(assertion string, id *Identity, tenant string, no
 }
 
 type jwtHeader struct {
-	Alg       string `json:"alg"`
-	X5t       string `json:"x5t"`
-	X5tS256   string `json:"x5t#S256"`
-	KeyID     string `json:"kid"`
+	Alg     string `json:"alg"`
+	X5t     string `json:"x5t"`
+	X5tS256 string `json:"x5t#S256"`
+	KeyID   string `json:"kid"`
 }
 
 func assertionHeader(assertion string) (jwtHeader, bool) {
