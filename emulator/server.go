@@ -241,6 +241,9 @@ func newServer(ctx context.Context, opts Options) (*Server, error) {
 		Tenant:        cfg.Tenant,
 		Vaults:        cfg.Vaults,
 		Authenticator: bearerAuth{validator},
+		// Key Vault's rule unless the config asks for claims challenges
+		// to every client.
+		ClaimsChallengeAll: cfg.ClaimsChallenge == config.ClaimsChallengeRenewable,
 		// Where the vaults pretend to live, as RBAC denials name it.
 		Placement: access.Placement{SubscriptionID: cfg.SubscriptionID(), ResourceGroup: "emulator", Location: "local"},
 		BackupKey: backupKey,

@@ -7,6 +7,7 @@
 //	tenant: 11111111-2222-3333-4444-555555555555   # default DefaultTenant
 //	identityHeader: some-secret    # fixes IDENTITY_HEADER; empty: the caller picks one per start
 //	tokenLifetime: 24h             # Go duration, 5m..48h, default 24h
+//	claimsChallenge: capable       # who gets a claims challenge for a stale token: capable (default) or renewable
 //	tlsNames: [emulator, kv.example.test, 10.0.0.5]  # extra DNS names / IPs for the server certificate
 //	identities:                    # default: one system identity named "system"
 //	  - {name: web, kind: system}  # at most one identity of kind system
@@ -99,6 +100,10 @@ type Config struct {
 	IdentityHeader string
 	// TokenLifetime is how long issued access tokens are valid.
 	TokenLifetime time.Duration
+	// ClaimsChallenge is who gets a claims challenge when a fresh token
+	// would cure a refused one: "" or ClaimsChallengeCapable (as Key
+	// Vault: only clients that declared cp1), or ClaimsChallengeRenewable.
+	ClaimsChallenge string
 	// TLSNames are extra server-certificate names (DNS names lowercased,
 	// IP addresses in canonical form), in file order without duplicates.
 	TLSNames []string
@@ -110,6 +115,20 @@ type Config struct {
 	// object ids.
 	Vaults []vault.Settings
 }
+
+// The claimsChallenge values.
+const (
+	// ClaimsChallengeCapable sends a claims challenge only for tokens
+	// whose client declared it can answer one (xms_cc "cp1"), as Key Vault
+	// does; other clients get the standard challenge.
+	ClaimsChallengeCapable = "capable"
+	// ClaimsChallengeRenewable sends one for every token a fresh token
+	// would cure (expired, not yet valid, another key or tenant). Current
+	// Go and JS managed-identity credentials answer it by refetching, so
+	// they recover after the emulator clock is advanced; clients that
+	// cannot parse a claims challenge (older Python SDKs) fail on it.
+	ClaimsChallengeRenewable = "renewable"
+)
 
 // Error is a problem in a configuration file. Line is 0 when the problem
 // has no position (e.g. unreadable YAML without a line).

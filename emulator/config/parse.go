@@ -92,7 +92,7 @@ func badByteLine(data []byte) int {
 func (c *Config) decode(root *yaml.Node) error {
 	var identityNodes, vaultNodes []*yaml.Node
 	if !yamlnode.IsNull(root) {
-		m, err := yamlnode.Strict(root, "the top level", "", "tenant", "identityHeader", "tokenLifetime", "tlsNames", "identities", "vaults")
+		m, err := yamlnode.Strict(root, "the top level", "", "tenant", "identityHeader", "tokenLifetime", "claimsChallenge", "tlsNames", "identities", "vaults")
 		if err != nil {
 			return err
 		}
@@ -164,6 +164,17 @@ func (c *Config) decodeScalar(key string, n *yaml.Node) error {
 			return yamlnode.Errorf(n, "tokenLifetime %s is outside 5m..48h", s)
 		}
 		c.TokenLifetime = d
+	case "claimsChallenge":
+		s, err := yamlnode.Str(n, "claimsChallenge")
+		if err != nil {
+			return err
+		}
+		switch v := strings.ToLower(s); v {
+		case ClaimsChallengeCapable, ClaimsChallengeRenewable:
+			c.ClaimsChallenge = v
+		default:
+			return yamlnode.Errorf(n, "claimsChallenge %q must be %s or %s", s, ClaimsChallengeCapable, ClaimsChallengeRenewable)
+		}
 	case "tlsNames":
 		items, err := yamlnode.Seq(n, "tlsNames")
 		if err != nil {

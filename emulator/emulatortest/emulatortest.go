@@ -115,6 +115,20 @@ func New(opts *Options) (*Emulator, error) {
 			return nil, err
 		}
 	}
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	if cfg.ClaimsChallenge == "" {
+		// A test binary often starts many emulators, and the Go SDK's
+		// managed-identity token cache is process-wide: a token cached
+		// from one emulator is presented to the next, which refuses it.
+		// Only a claims challenge makes that credential refetch (it never
+		// declares the cp1 capability), so emulatortest sends one to every
+		// client unless the config chooses (claimsChallenge: capable).
+		c := *cfg
+		c.ClaimsChallenge = config.ClaimsChallengeRenewable
+		cfg = &c
+	}
 	tlsDir, err := os.MkdirTemp("", "emulatortest-tls-")
 	if err != nil {
 		return nil, err

@@ -81,6 +81,11 @@ type Options struct {
 	// denial messages).
 	Authorizer access.Authorizer
 	Placement  access.Placement
+	// ClaimsChallengeAll sends a claims challenge for every refused token
+	// a fresh one would cure (access.Renewable), not only to clients that
+	// declared they can answer one (access.ClaimsCapable), which is what
+	// Key Vault does and the default.
+	ClaimsChallengeAll bool
 	// BackupKey (32 bytes) seals backup blobs so that only an emulator
 	// holding the same key restores them; nil is a random key per API.
 	BackupKey []byte
@@ -134,6 +139,7 @@ type API struct {
 	authenticator access.Authenticator
 	authorizer    access.Authorizer
 	log           *slog.Logger
+	claimsToAll   bool
 
 	mu           sync.Mutex
 	vaults       map[string]policy // by lowercase name
@@ -147,7 +153,7 @@ func New(opts Options) (*API, error) {
 	}
 	a := &API{
 		tenant: opts.Tenant, authenticator: opts.Authenticator, authorizer: opts.Authorizer,
-		log: opts.Logger, vaults: map[string]policy{},
+		log: opts.Logger, vaults: map[string]policy{}, claimsToAll: opts.ClaimsChallengeAll,
 	}
 	if a.tenant == "" {
 		a.tenant = DefaultTenant
@@ -426,7 +432,7 @@ func (a *API) authenticate(req *request, resource string) (access.Caller, bool) 
 			capable   access.ClaimsCapable
 		)
 		if errors.As(err, &renewable) && renewable.Renewable() &&
-			errors.As(err, &capable) && capable.CanAnswerClaimsChallenge() {
+			(a.claimsToAll || errors.As(err, &capable) && capable.CanAnswerClaimsChallenge()) {
 			challenge = claimsChallenge(a.rules.clock.Now())
 		}
 		req.w.Header().Set("WWW-Authenticate", challenge)
