@@ -167,6 +167,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.serve()
+	s.logIdentities()
 	return s, nil
 }
 
