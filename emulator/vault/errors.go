@@ -60,9 +60,17 @@ func errVersionNotFound(name, version string) error {
 	return &ruleError{kind: kindNotFound, message: fmt.Sprintf("A secret with (name/id) %s/%s was not found in this key vault.%s", name, version, notFoundHint)}
 }
 
-// errDeletedNotFound is the service's answer for a deleted secret that is
-// not there: the same text as for an active one (recorded, 2021 on).
+// errDeletedNotFound is the service's answer for get-deleted of a name it
+// has never heard of: the same text as for an active secret (recorded:
+// .NET SessionRecords GetDeletedSecretNonExisting, 7.3-preview, 2021).
 func errDeletedNotFound(name string) error { return errSecretNotFound(name) }
+
+// errNotDeleted is its answer for get-deleted of a secret that exists but
+// is not deleted (recorded: azure-sdk-for-js "can restore a secret",
+// 7.4-preview.1, 2022, right after its delete).
+func errNotDeleted(name string) error {
+	return &ruleError{kind: kindNotFound, message: "Deleted Secret not found: " + name}
+}
 
 func errDeletedButRecoverable(name string) error {
 	return &ruleError{kind: kindDeletedConflict, message: fmt.Sprintf("Secret %s is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.", name)}

@@ -249,7 +249,7 @@ func TestSoftDeleteLifecycle(t *testing.T) {
 		t.Errorf("recover message = %q", msg)
 	}
 	_, err = f.client.GetDeletedSecret(ctx, "test2", nil)
-	if msg := wantSDKError(t, err, 404, "SecretNotFound", ""); !strings.HasPrefix(msg, "A secret with (name/id) test2 was not found in this key vault.") {
+	if msg := wantSDKError(t, err, 404, "SecretNotFound", ""); msg != "Deleted Secret not found: test2" {
 		t.Errorf("get-deleted message = %q", msg)
 	}
 	_, err = f.client.PurgeDeletedSecret(ctx, "test2", nil)

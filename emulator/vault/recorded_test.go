@@ -72,15 +72,20 @@ func backupFromAnotherKey(t *testing.T) string {
 	return blob
 }
 
-// Recorded: get-deleted of a secret that is not deleted is 404
-// SecretNotFound with the "A secret with (name/id) ..." text.
+// Recorded: get-deleted of a name the vault never had is 404
+// SecretNotFound with the "A secret with (name/id) ..." text (.NET, 2021);
+// of a secret that exists but is not deleted, "Deleted Secret not found:"
+// (JS, 2022).
 func TestRecordedGetDeletedMissingText(t *testing.T) {
 	f := start(t, vault.Options{})
 	f.raw(t, http.MethodPut, "", "/secrets/alive?api-version=7.4", `{"value":"v"}`, nil)
-	for _, name := range []string{"never-existed", "alive"} {
+	for name, want := range map[string]string{
+		"never-existed": "A secret with (name/id) never-existed" + notFoundTail,
+		"alive":         "Deleted Secret not found: alive",
+	} {
 		r := f.raw(t, http.MethodGet, "", "/deletedsecrets/"+name+"?api-version=7.4", "", nil)
-		if msg := wantError(t, r, http.StatusNotFound, "SecretNotFound", ""); msg != "A secret with (name/id) "+name+notFoundTail {
-			t.Errorf("get-deleted %s: message %q", name, msg)
+		if msg := wantError(t, r, http.StatusNotFound, "SecretNotFound", ""); msg != want {
+			t.Errorf("get-deleted %s: message %q, want %q", name, msg, want)
 		}
 	}
 }
