@@ -44,6 +44,13 @@ type Options struct {
 
 	// ConfigYAML is a configuration in the emulator's YAML format, parsed
 	// when Config is nil. A parse error fails the test.
+	//
+	// Unless the configuration sets claimsChallenge, the emulator sends a
+	// claims challenge to every client whose token a fresh one would cure
+	// (claimsChallenge: renewable), not only to clients that declared the
+	// capability as Key Vault does: the Go SDK's managed-identity token
+	// cache is process-wide, so a test binary's emulators would otherwise
+	// refuse each other's cached tokens for good.
 	ConfigYAML string
 
 	// FrozenAt, when set, stops the emulator clock at that time, so that

@@ -24,3 +24,12 @@ func ExampleEnv_String() {
 	// Output:
 	// MSI_ENDPOINT=http://127.0.0.1:8080/cloudshell/token
 }
+
+// A client secret never prints, whatever the verb; Reveal returns it.
+func ExampleClientSecret() {
+	s := identity.ClientSecret("s3cret-value")
+	id := identity.Identity{Name: "ci", ClientSecret: s}
+	fmt.Printf("%v | %+v | %s\n", s, id.ClientSecret, s.Reveal())
+	// Output:
+	// [redacted] | [redacted] | s3cret-value
+}
