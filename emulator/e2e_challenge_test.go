@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -220,10 +221,15 @@ func TestGoSDKAfterAdvance(t *testing.T) {
 		}
 		return err
 	}
-	// Each case has its own tenant, so that the process-wide MSAL
-	// managed-identity cache (keyed by client id) holds no other test's
-	// token for it.
-	withTenant := func(cfg, tenant string) string {
+	// Each case (and each run, under -count) has a tenant of its own, so
+	// its identities' derived client ids are new and the process-wide MSAL
+	// managed-identity cache (keyed by client id) holds no token of an
+	// earlier emulator for them.
+	withTenant := func(cfg, _ string) string {
+		var b [16]byte
+		_, _ = rand.Read(b[:])
+		h := hex.EncodeToString(b[:])
+		tenant := h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32]
 		return strings.Replace(cfg, "tenant: 7a7a7a7a-0000-4000-8000-00000000000a", "tenant: "+tenant, 1)
 	}
 
