@@ -192,7 +192,7 @@ func TestChallengeRule(t *testing.T) {
 }
 
 // After the emulator clock jumps past a token's lifetime, the Go SDK's
-// confidential credentials recover by themselves: azsecrets asks for CAE
+// secret and certificate credentials recover by themselves: azsecrets asks for CAE
 // tokens (EnableCAE), so MSAL declares CP1, the token carries xms_cc, the
 // vault answers its expiry with a claims challenge, and the SDK fetches a
 // new token past its cache and retries.
@@ -251,6 +251,41 @@ func TestGoSDKAfterAdvance(t *testing.T) {
 		}
 		if n := len(logs.records(t, "entra token issued")); n != 2 {
 			t.Errorf("%d tokens issued, want 2 (one before, one after the claims challenge)", n)
+		}
+	})
+
+	// Workload identity declares cp1 and gets the claims challenge, but
+	// azidentity keeps the federated assertion it read for ten minutes of
+	// wall time: the one it presents after the jump expired on the emulator
+	// clock, although the server rewrote the file at once. It recovers when
+	// it next reads the file.
+	t.Run("WorkloadIdentityCredential fails until it rereads the token file", func(t *testing.T) {
+		t.Parallel()
+		logs := &logRecords{}
+		e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: withTenant(challengeConfig, ""), Logger: logs.logger()})
+		path, err := e.Server.WriteWorkloadTokenFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cred, err := azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
+			ClientID: e.Server.Endpoints().WorkloadIdentity().ClientID, TenantID: e.Config.Tenant, TokenFilePath: path,
+			ClientOptions: productionAuthority(e), DisableInstanceDiscovery: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := read(t, e, cred); err != nil {
+			t.Fatal(err)
+		}
+		e.Advance(2 * time.Hour)
+		err = read(t, e, cred)
+		if err == nil {
+			t.Fatal("after Advance: the cached assertion was accepted")
+		}
+		if _, code, _ := entraRefusal(t, err); code != 700024 {
+			t.Errorf("after Advance: AADSTS%d, want AADSTS700024 (the cached assertion's lifetime)", code)
+		}
+		if n := len(logs.records(t, "entra token issued")); n != 1 {
+			t.Errorf("%d tokens issued, want 1", n)
 		}
 	})
 
