@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -251,6 +252,35 @@ func TestGoSDKAfterAdvance(t *testing.T) {
 		}
 		if n := len(logs.records(t, "entra token issued")); n != 2 {
 			t.Errorf("%d tokens issued, want 2 (one before, one after the claims challenge)", n)
+		}
+	})
+
+	t.Run("ClientCertificateCredential recovers", func(t *testing.T) {
+		t.Parallel()
+		good, _, _ := certFiles(t)
+		cfg := withTenant(challengeConfig, "")
+		cfg = strings.Replace(cfg, "  - {name: ci, kind: servicePrincipal, clientSecret: challenge-sp-secret}\n",
+			"  - {name: ci, kind: servicePrincipal, clientSecret: challenge-sp-secret}\n  - {name: ci-cert, kind: servicePrincipal, certificate: "+good+"}\n", 1)
+		e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: cfg})
+		data, err := os.ReadFile(good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		certs, key, err := azidentity.ParseCertificates(data, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cred, err := azidentity.NewClientCertificateCredential(e.Config.Tenant, e.Identity(t, "ci-cert").ClientID, certs, key,
+			&azidentity.ClientCertificateCredentialOptions{ClientOptions: productionAuthority(e), DisableInstanceDiscovery: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := read(t, e, cred); err != nil {
+			t.Fatal(err)
+		}
+		e.Advance(2 * time.Hour)
+		if err := read(t, e, cred); err != nil {
+			t.Fatalf("after Advance: %v", err)
 		}
 	})
 
