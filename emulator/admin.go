@@ -19,8 +19,14 @@ import (
 //	GET  /_emulator/env[?flavour=F]        the client environment as JSON, or KEY=VALUE lines for Accept: text/plain
 //	GET  /_emulator/ca.pem                 the CA certificate clients must trust (PEM)
 //	POST /_emulator/federated-token?identity=NAME   a workload-identity client assertion
+//	GET  /_emulator/identities             the identity table (see Server.Identities)
+//
+// A known route asked with another method gets 405 with an Allow header.
 func (s *Server) adminHandler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /_emulator/identities", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Identities())
+	})
 	mux.HandleFunc("GET /_emulator/health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -109,9 +115,32 @@ func (s *Server) adminHandler() http.Handler {
 		w.Write([]byte(tok))
 	})
 	mux.HandleFunc("/_emulator/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := adminMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			adminError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; use "+strings.Join(allow, " or "))
+			return
+		}
 		adminError(w, http.StatusNotFound, "no admin route "+r.Method+" "+r.URL.Path)
 	})
 	return mux
+}
+
+// adminMethods lists the methods mux serves r's path with (HEAD aside),
+// found by asking it: the catch-all answers every other method, so the
+// mux's own 405 never fires.
+func adminMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/_emulator/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 func (s *Server) writeClock(w http.ResponseWriter) {

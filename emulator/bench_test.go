@@ -66,7 +66,7 @@ vaults:
 // with one fixed bundle. It returns a client routing the vault host to it.
 func bareVault(b *testing.B, e *emulatortest.Emulator) *http.Client {
 	body := []byte(`{"value":"hunter2","id":"https://myvault.vault.azure.net/secrets/db-password/0123456789abcdef0123456789abcdef","contentType":"text/plain","attributes":{"enabled":true,"created":1700000000,"updated":1700000000,"recoveryLevel":"Recoverable+Purgeable","recoverableDays":90},"tags":{"env":"dev"}}`)
-	challenge := `Bearer authorization="https://login.microsoftonline.com/` + e.Config.Tenant + `", resource="https://vault.azure.net"`
+	challenge := `Bearer authorization="https://login.windows.net/` + e.Config.Tenant + `", resource="https://vault.azure.net"`
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

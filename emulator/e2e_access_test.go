@@ -69,6 +69,7 @@ type grant struct {
 	permission string // access-policy permission, on policyvault
 	role       string // built-in role, on rbacvault
 	secretOnly bool   // role scoped to /secrets/target
+	principal  bool   // a service principal (client secret at Entra), not a managed identity
 }
 
 func matrixGrants() []grant {
@@ -81,8 +82,14 @@ func matrixGrants() []grant {
 		gs = append(gs, grant{identity: "role-" + short + "-vault", role: role},
 			grant{identity: "role-" + short + "-secret", role: role, secretOnly: true})
 	}
+	// A service principal is granted like an identity: get in the policy
+	// vault, Secrets User in the RBAC vault.
+	gs = append(gs, grant{identity: "principal-ci", permission: "get", role: "Key Vault Secrets User", principal: true})
 	return append(gs, grant{identity: "nobody"})
 }
+
+// principalSecret is the client secret matrixConfig gives principal g.
+func (g grant) principalSecret() string { return "matrix-secret-" + g.identity }
 
 // matrixConfig gives every grant its identity; "fixture" may do anything
 // in both vaults and prepares state.
@@ -92,7 +99,11 @@ func matrixConfig(grants []grant) string {
 	policies.WriteString("        - {identity: fixture, secrets: [all]}\n")
 	roles.WriteString("        - {identity: fixture, role: Key Vault Administrator}\n")
 	for _, g := range grants {
-		fmt.Fprintf(&ids, "  - {name: %s, kind: user}\n", g.identity)
+		if g.principal {
+			fmt.Fprintf(&ids, "  - {name: %s, kind: servicePrincipal, clientSecret: %s}\n", g.identity, g.principalSecret())
+		} else {
+			fmt.Fprintf(&ids, "  - {name: %s, kind: user}\n", g.identity)
+		}
 		if g.permission != "" {
 			fmt.Fprintf(&policies, "        - {identity: %s, secrets: [%s]}\n", g.identity, g.permission)
 		}
@@ -136,8 +147,13 @@ func TestAccessMatrix(t *testing.T) {
 		return "appid=" + id.ClientID + ";oid=" + id.ObjectID + ";iss=" + token.IssuerURL(tenant)
 	}
 	tokens := map[string]string{}
-	for _, name := range append([]string{"fixture"}, identityNames(grants)...) {
-		tokens[name] = "Bearer " + imdsToken(t, e, e.Identity(t, name).ClientID, "https://vault.azure.net")
+	tokens["fixture"] = "Bearer " + imdsToken(t, e, e.Identity(t, "fixture").ClientID, "https://vault.azure.net")
+	for _, g := range grants {
+		if g.principal {
+			tokens[g.identity] = "Bearer " + entraSecretToken(t, e, e.Identity(t, g.identity).ClientID, g.principalSecret(), "")
+			continue
+		}
+		tokens[g.identity] = "Bearer " + imdsToken(t, e, e.Identity(t, g.identity).ClientID, "https://vault.azure.net")
 	}
 	client := e.Client()
 	url := func(vault, path string) string {
@@ -220,14 +236,6 @@ func TestAccessMatrix(t *testing.T) {
 	if allowedCount == 0 || deniedCount == 0 {
 		t.Fatal("the matrix exercised only one outcome")
 	}
-}
-
-func identityNames(gs []grant) []string {
-	out := make([]string, len(gs))
-	for i, g := range gs {
-		out[i] = g.identity
-	}
-	return out
 }
 
 type wantDenial struct{ inner, message string }

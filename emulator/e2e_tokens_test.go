@@ -46,7 +46,7 @@ const (
 
 // plainChallenge is the challenge for a request without a usable token: it
 // names the tenant's authority and the resource to ask a token for.
-const plainChallenge = `Bearer authorization="https://login.microsoftonline.com/` + tokensTenant + `", resource="https://vault.azure.net"`
+const plainChallenge = `Bearer authorization="https://login.windows.net/` + tokensTenant + `", resource="https://vault.azure.net"`
 
 // claimsChallengePrefix starts the continuous-access-evaluation challenge
 // the vault sends when a fresh token would be accepted (expired, not yet
@@ -298,7 +298,7 @@ func TestLocalhostResourceTokens(t *testing.T) {
 	client := localhostClient(t, e)
 
 	r := vaultCall(t, client, http.MethodGet, localURL, "", "")
-	want := `Bearer authorization="https://login.microsoftonline.com/` + tokensTenant + `", resource="` + resource + `"`
+	want := `Bearer authorization="https://login.windows.net/` + tokensTenant + `", resource="` + resource + `"`
 	if r.status != http.StatusUnauthorized || r.challenge != want {
 		t.Fatalf("unauthenticated: %d %q, want 401 with %q", r.status, r.challenge, want)
 	}

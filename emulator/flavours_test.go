@@ -47,7 +47,7 @@ func TestParseFlavourRefusesUnknownNames(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{"", "vm", "appservices", "workload-identity"} {
 		_, err := identity.ParseFlavour(in)
-		const want = "want one of appservice, imds, cloudshell, azureml, arc, servicefabric, workload"
+		const want = "want one of appservice, imds, cloudshell, azureml, arc, servicefabric, workload, appservice2017, serviceprincipal"
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `"`+in+`"`) {
 			t.Errorf("ParseFlavour(%q) error = %v, want it to name the input and list the flavours", in, err)
 		}
@@ -60,6 +60,7 @@ identityHeader: flavour-header-secret
 identities:
   - {name: vm, kind: system}
   - {name: batch, kind: user}
+  - {name: ci, kind: servicePrincipal, clientSecret: flavour-sp-secret}
 `
 
 func TestFlavourEnvLinesPerFlavour(t *testing.T) {
@@ -98,6 +99,13 @@ func TestFlavourEnvLinesPerFlavour(t *testing.T) {
 			identity.EnvVar{Key: "AZURE_AUTHORITY_HOST", Value: e.VaultURL},
 			identity.EnvVar{Key: "AZURE_CLIENT_ID", Value: batch.ClientID},
 			identity.EnvVar{Key: "AZURE_FEDERATED_TOKEN_FILE", Value: tokenFile}),
+		identity.LegacyAppService: lines(
+			identity.EnvVar{Key: "MSI_ENDPOINT", Value: e.IdentityURL + "/msi/token"},
+			identity.EnvVar{Key: "MSI_SECRET", Value: "flavour-header-secret"}),
+		identity.ServicePrincipal: lines(
+			identity.EnvVar{Key: "AZURE_AUTHORITY_HOST", Value: e.VaultURL},
+			identity.EnvVar{Key: "AZURE_CLIENT_ID", Value: e.Identity(t, "ci").ClientID},
+			identity.EnvVar{Key: "AZURE_CLIENT_SECRET", Value: "flavour-sp-secret"}),
 	}
 	if len(cases) != len(identity.Flavours) {
 		t.Fatalf("table covers %d flavours, Flavours has %d", len(cases), len(identity.Flavours))
@@ -127,6 +135,11 @@ func TestFlavourEnvSelectsItsSourceInTheSDKsOrder(t *testing.T) {
 		identity.AppService: mi.AppService, identity.IMDS: mi.IMDS, identity.CloudShell: mi.CloudShell,
 		identity.AzureML: mi.AzureML, identity.Arc: mi.AzureArc, identity.ServiceFabric: mi.ServiceFabric,
 		identity.Workload: mi.IMDS,
+		// The legacy lines are Azure ML's variables: today's SDKs call the
+		// endpoint with Azure ML's request, which is the 2017-09-01 one.
+		identity.LegacyAppService: mi.AzureML,
+		// A service principal is not a managed-identity source at all.
+		identity.ServicePrincipal: mi.IMDS,
 	}
 	for _, f := range identity.Flavours {
 		env, err := e.Server.Env(f)

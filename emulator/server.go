@@ -167,6 +167,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.serve()
+	s.logIdentities()
 	return s, nil
 }
 
@@ -241,6 +242,9 @@ func newServer(ctx context.Context, opts Options) (*Server, error) {
 		Tenant:        cfg.Tenant,
 		Vaults:        cfg.Vaults,
 		Authenticator: bearerAuth{validator},
+		// Key Vault's rule unless the config asks for claims challenges
+		// to every client.
+		ClaimsChallengeAll: cfg.ClaimsChallenge == config.ClaimsChallengeRenewable,
 		// Where the vaults pretend to live, as RBAC denials name it.
 		Placement: access.Placement{SubscriptionID: cfg.SubscriptionID(), ResourceGroup: "emulator", Location: "local"},
 		BackupKey: backupKey,

@@ -97,7 +97,8 @@ var errEmptyName = fmt.Errorf("the name is empty")
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 
-// IdentityKind is how a managed identity is assigned.
+// IdentityKind is how a managed identity is assigned, or that the
+// principal is an application's service principal.
 type IdentityKind string
 
 // Identity kinds.
@@ -108,12 +109,17 @@ const (
 	// KindUser is a user-assigned identity, chosen by client, object or
 	// resource id.
 	KindUser IdentityKind = "user"
+	// KindServicePrincipal is an application's service principal: it
+	// authenticates at the Entra token endpoint with a client secret or a
+	// certificate, never at a managed-identity endpoint. Written
+	// "servicePrincipal" in a config file.
+	KindServicePrincipal IdentityKind = "serviceprincipal"
 )
 
 // ParseIdentityKind returns the kind named s, ignoring case.
 func ParseIdentityKind(s string) (IdentityKind, bool) {
 	switch k := IdentityKind(strings.ToLower(s)); k {
-	case KindSystem, KindUser:
+	case KindSystem, KindUser, KindServicePrincipal:
 		return k, true
 	}
 	return "", false

@@ -165,7 +165,7 @@ func TestSecretNames(t *testing.T) {
 }
 
 func TestParseIdentityKind(t *testing.T) {
-	for s, want := range map[string]kv.IdentityKind{"system": kv.KindSystem, "User": kv.KindUser, "SYSTEM": kv.KindSystem, "group": "", "": ""} {
+	for s, want := range map[string]kv.IdentityKind{"system": kv.KindSystem, "User": kv.KindUser, "SYSTEM": kv.KindSystem, "servicePrincipal": kv.KindServicePrincipal, "group": "", "": ""} {
 		got, ok := kv.ParseIdentityKind(s)
 		if got != want || ok != (want != "") {
 			t.Errorf("ParseIdentityKind(%q) = %q, %v; want %q", s, got, ok, want)

@@ -26,8 +26,12 @@
 // left by an earlier run is never mistaken for this one's), written
 // atomically once they accept, and removed again on exit. With -flavour
 // workload it also writes the federated token file the lines name, which
-// the server keeps fresh while it runs. It exits on SIGINT or SIGTERM, or
-// with an error when a listener stops serving.
+// the server keeps fresh while it runs. -flavour serviceprincipal prints the
+// first service principal's AZURE_CLIENT_ID and its AZURE_CLIENT_SECRET (or
+// AZURE_CLIENT_CERTIFICATE_PATH) with AZURE_AUTHORITY_HOST. The identity
+// table (names, kinds, client, object and resource ids) is logged at
+// start-up and served at GET /_emulator/identities. It exits on SIGINT or
+// SIGTERM, or with an error when a listener stops serving.
 //
 // "emulator env" asks a running emulator (GET /_emulator/env on its
 // identity listener) for its client environment, waiting until it answers,
@@ -138,7 +142,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (se
 	str(&s.envFile, "env-file", "", "also write the client environment (KEY=VALUE lines) to this file; removed on exit")
 	str(&s.identityHeader, "identity-header", "", "fixed IDENTITY_HEADER secret; empty uses the config's or a random one")
 	str(&s.advertiseHost, "advertise-host", "", "host name clients use to reach the emulator, put in the printed URLs (e.g. a compose service name)")
-	str(&s.flavour, "flavour", string(identity.AppService), "managed-identity flavour whose client env is printed: appservice, imds, cloudshell, azureml, arc, servicefabric or workload")
+	str(&s.flavour, "flavour", string(identity.AppService), "client flavour whose env is printed: appservice, imds, cloudshell, azureml, arc, servicefabric, workload, appservice2017 or serviceprincipal")
 	str(&s.logFormat, "log-format", "text", "log format on stderr: text or json")
 	str(&s.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.BoolVar(&s.version, "version", false, "print the module version and VCS revision, then exit")

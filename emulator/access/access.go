@@ -34,13 +34,21 @@ type Authenticator interface {
 // the same identity would cure: the token expired or is not yet valid on
 // the emulator's clock, or was signed by a key or tenant this emulator does
 // not use (another emulator in the same process, before a restart with a
-// new key). The vault API then answers with a claims challenge, which makes
-// the SDKs bypass their token cache and fetch a new token once — the way
-// continuous access evaluation works against the real service. Without it
-// an SDK that cached a token before the emulator's clock was advanced
-// would keep presenting it forever.
+// new key). When the error is also ClaimsCapable, the vault API answers
+// with a claims challenge, which makes the SDKs bypass their token cache
+// and fetch a new token once — the way continuous access evaluation works
+// against the real service.
 type Renewable interface {
 	Renewable() bool
+}
+
+// ClaimsCapable is implemented by Authenticate errors about a token whose
+// client declared it can answer a claims challenge (the "cp1" client
+// capability, carried in the token's xms_cc claim). Key Vault sends a
+// claims challenge only to such clients; every other client gets the
+// standard challenge, which older SDKs cannot misread.
+type ClaimsCapable interface {
+	CanAnswerClaimsChallenge() bool
 }
 
 // Authorizer decides whether caller may perform op on secret (empty for

@@ -7,6 +7,7 @@
 //	tenant: 11111111-2222-3333-4444-555555555555   # default DefaultTenant
 //	identityHeader: some-secret    # fixes IDENTITY_HEADER; empty: the caller picks one per start
 //	tokenLifetime: 24h             # Go duration, 5m..48h, default 24h
+//	claimsChallenge: capable       # who gets a claims challenge for a stale token: capable (default) or renewable
 //	tlsNames: [emulator, kv.example.test, 10.0.0.5]  # extra DNS names / IPs for the server certificate
 //	identities:                    # default: one system identity named "system"
 //	  - {name: web, kind: system}  # at most one identity of kind system
@@ -15,6 +16,10 @@
 //	    clientId: 6a1e2a52-0f1c-4a49-9a40-1d6c1d0e5b7a   # default: derived from tenant and name
 //	    objectId: 0b8d3c4e-2f5a-4d6b-8c7e-9f0a1b2c3d4e   # default: derived from tenant and name
 //	    resourceId: /subscriptions/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/batch
+//	  - name: ci                   # a service principal (CI pipelines): no resourceId,
+//	    kind: servicePrincipal     # a clientSecret and/or a PEM certificate (cert + key)
+//	    clientSecret: some-long-random-value
+//	    certificate: ./ci.pem
 //	vaults:                        # default: one vault named "emulator"; the first is the default vault
 //	  - name: myvault              # 3-24 letters, digits, hyphens; starts with a letter
 //	    retentionDays: 90          # soft-delete retention, 7..90, default 90
@@ -32,8 +37,11 @@
 //	    secrets:                   # seeded when absent; stored state is never overwritten
 //	      - {name: db-password, value: hunter2, contentType: text/plain, tags: {env: dev}, enabled: true}
 //
-// Missing clientId and objectId are derived from the tenant and the
-// identity name; a missing resourceId becomes
+// Service principals authenticate only at the Entra token endpoint and are
+// granted access like identities. A config of service principals alone
+// also gets the default system identity. Missing clientId and objectId are
+// derived from the tenant and the identity name; a managed identity's
+// missing resourceId becomes
 // /subscriptions/{SubscriptionID}/resourcegroups/emulator/providers/ followed
 // by Microsoft.ManagedIdentity/userAssignedIdentities/{name} for a user
 // identity or Microsoft.Compute/virtualMachines/{name} for the system one.
@@ -92,6 +100,10 @@ type Config struct {
 	IdentityHeader string
 	// TokenLifetime is how long issued access tokens are valid.
 	TokenLifetime time.Duration
+	// ClaimsChallenge is who gets a claims challenge when a fresh token
+	// would cure a refused one: "" or ClaimsChallengeCapable (as Key
+	// Vault: only clients that declared cp1), or ClaimsChallengeRenewable.
+	ClaimsChallenge string
 	// TLSNames are extra server-certificate names (DNS names lowercased,
 	// IP addresses in canonical form), in file order without duplicates.
 	TLSNames []string
@@ -103,6 +115,20 @@ type Config struct {
 	// object ids.
 	Vaults []vault.Settings
 }
+
+// The claimsChallenge values.
+const (
+	// ClaimsChallengeCapable sends a claims challenge only for tokens
+	// whose client declared it can answer one (xms_cc "cp1"), as Key Vault
+	// does; other clients get the standard challenge.
+	ClaimsChallengeCapable = "capable"
+	// ClaimsChallengeRenewable sends one for every token a fresh token
+	// would cure (expired, not yet valid, another key or tenant). Current
+	// Go and JS managed-identity credentials answer it by refetching, so
+	// they recover after the emulator clock is advanced; clients that
+	// cannot parse a claims challenge (older Python SDKs) fail on it.
+	ClaimsChallengeRenewable = "renewable"
+)
 
 // Error is a problem in a configuration file. Line is 0 when the problem
 // has no position (e.g. unreadable YAML without a line).

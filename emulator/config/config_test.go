@@ -1,7 +1,9 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -333,13 +335,20 @@ func TestBadConfigs(t *testing.T) {
 		{"tls name invalid", "tlsNames:\n  - ok.test\n  - bad_name!\n", `emulator.yaml:3: tlsNames entry "bad_name!" is neither a DNS name nor an IP address`},
 		{"tls names not a list", "tlsNames: a.test\n", "emulator.yaml:1: tlsNames must be a list"},
 
+		// Service principals.
+		{"principal without credential", "identities:\n  - {name: ci, kind: servicePrincipal}\n", `emulator.yaml:2: service principal "ci" needs a clientSecret or a certificate`},
+		{"principal with resource id", "identities:\n  - {name: ci, kind: servicePrincipal, clientSecret: s, resourceId: /subscriptions/" + guid(1) + "/resourcegroups/rg/providers/a.b/c/d}\n", `emulator.yaml:2: service principal "ci" has no resourceId; only managed identities do`},
+		{"secret on a managed identity", "identities:\n  - {name: web, kind: user, clientSecret: hunter2}\n", `emulator.yaml:2: identity "web" is a managed identity; only a service principal (kind: servicePrincipal) has a clientSecret or certificate`},
+		{"principal secret a list", "identities:\n  - {name: ci, kind: servicePrincipal, clientSecret: [a]}\n", `emulator.yaml:2: clientSecret of service principal "ci" must be a non-empty string`},
+		{"principal empty certificate", "identities:\n  - {name: ci, kind: servicePrincipal, certificate: ''}\n", `emulator.yaml:2: certificate of service principal "ci" must name a PEM file`},
+
 		// Identities.
 		{"identity without name", "identities:\n  - kind: user\n", "emulator.yaml:2: identities[0] needs a name"},
 		{"identity empty name", "identities:\n  - {name: '', kind: user}\n", `emulator.yaml:2: identity name "" is invalid: use 1-128 letters, digits, hyphens and underscores, starting with a letter or digit`},
 		{"identity name with slash", "identities:\n  - {name: a/b, kind: user}\n", `emulator.yaml:2: identity name "a/b" is invalid: use 1-128 letters, digits, hyphens and underscores, starting with a letter or digit`},
 		{"identity unknown key", "identities:\n  - name: web\n    kind: user\n    clientID: x\n", `emulator.yaml:4: unknown key "clientID" in identity "web"`},
-		{"identity without kind", "identities:\n  - name: web\n", `emulator.yaml:2: identity "web" needs kind: system or user`},
-		{"identity bad kind", "identities:\n  - {name: web, kind: service}\n", `emulator.yaml:2: kind "service" of identity "web" must be system or user`},
+		{"identity without kind", "identities:\n  - name: web\n", `emulator.yaml:2: identity "web" needs kind: system, user or servicePrincipal`},
+		{"identity bad kind", "identities:\n  - {name: web, kind: service}\n", `emulator.yaml:2: kind "service" of identity "web" must be system, user or servicePrincipal`},
 		{"identity duplicate name", "identities:\n  - {name: web, kind: user}\n  - {name: WEB, kind: user}\n", `emulator.yaml:3: identity "WEB" is defined twice (first at line 2)`},
 		{"two system identities", "identities:\n  - {name: a, kind: system}\n  - {name: b, kind: System}\n", `emulator.yaml:3: identity "b" is a second system identity ("a" is one already); a host has at most one`},
 		{"client id not a GUID", "identities:\n  - name: a\n    kind: user\n    clientId: 1234\n", `emulator.yaml:4: clientId "1234" of identity "a" is not a GUID`},
@@ -474,5 +483,43 @@ func TestLoad(t *testing.T) {
 	_, err = Load(missing)
 	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), missing) {
 		t.Errorf("Load(missing) = %v, want a not-exist error naming the file", err)
+	}
+}
+
+// A service principal keeps its credentials, gets derived ids but no
+// resource id, and a config of principals alone still has the default
+// managed identity. The secret never shows in %v, %+v, %#v or JSON.
+func TestServicePrincipalConfig(t *testing.T) {
+	const secret = "ci-secret-value-0001"
+	c, err := Parse("emulator.yaml", []byte(`
+identities:
+  - name: ci
+    kind: servicePrincipal
+    clientSecret: `+secret+`
+    certificate: testdata/ci.pem
+vaults:
+  - name: kv1
+    access:
+      roles: [{identity: ci, role: Key Vault Secrets User}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, ok := c.IdentityByName("ci")
+	if !ok || ci.Kind != kv.KindServicePrincipal || ci.ClientSecret.Reveal() != secret || ci.CertificateFile != "testdata/ci.pem" ||
+		!identity.IsGUID(ci.ClientID) || !identity.IsGUID(ci.ObjectID) || ci.ResourceID != "" {
+		t.Fatalf("service principal = %+v", ci)
+	}
+	if sys, ok := c.IdentityByName(DefaultIdentityName); !ok || sys.Kind != kv.KindSystem {
+		t.Errorf("no default system identity beside the principal: %+v", c.Identities)
+	}
+	if got := c.Vaults[0].Access.Roles[0].ObjectID; got != ci.ObjectID {
+		t.Errorf("role assignment object id %s, want the principal's %s", got, ci.ObjectID)
+	}
+	js, _ := json.Marshal(ci)
+	for _, shown := range []string{fmt.Sprintf("%v", *ci), fmt.Sprintf("%+v", *ci), fmt.Sprintf("%#v", *ci), string(js), fmt.Sprint(ci.ClientSecret)} {
+		if strings.Contains(shown, secret) {
+			t.Errorf("the client secret leaks: %s", shown)
+		}
 	}
 }

@@ -92,7 +92,7 @@ func badByteLine(data []byte) int {
 func (c *Config) decode(root *yaml.Node) error {
 	var identityNodes, vaultNodes []*yaml.Node
 	if !yamlnode.IsNull(root) {
-		m, err := yamlnode.Strict(root, "the top level", "", "tenant", "identityHeader", "tokenLifetime", "tlsNames", "identities", "vaults")
+		m, err := yamlnode.Strict(root, "the top level", "", "tenant", "identityHeader", "tokenLifetime", "claimsChallenge", "tlsNames", "identities", "vaults")
 		if err != nil {
 			return err
 		}
@@ -113,9 +113,13 @@ func (c *Config) decode(root *yaml.Node) error {
 			}
 		}
 	}
-	if len(c.Identities) == 0 {
-		c.Identities = []identity.Identity{{Name: DefaultIdentityName, Kind: kv.KindSystem}}
-		identityNodes = nil
+	if !hasManagedIdentity(c.Identities) {
+		// Service principals alone leave the managed-identity endpoints
+		// without an identity: add the default one, as for an empty list.
+		c.Identities = append(c.Identities, identity.Identity{Name: DefaultIdentityName, Kind: kv.KindSystem})
+		if identityNodes != nil {
+			identityNodes = append(identityNodes, nil)
+		}
 	}
 	if len(c.Vaults) == 0 {
 		c.Vaults = []vault.Settings{{Name: DefaultVaultName, RetentionDays: kv.DefaultRetentionDays}}
@@ -160,6 +164,17 @@ func (c *Config) decodeScalar(key string, n *yaml.Node) error {
 			return yamlnode.Errorf(n, "tokenLifetime %s is outside 5m..48h", s)
 		}
 		c.TokenLifetime = d
+	case "claimsChallenge":
+		s, err := yamlnode.Str(n, "claimsChallenge")
+		if err != nil {
+			return err
+		}
+		switch v := strings.ToLower(s); v {
+		case ClaimsChallengeCapable, ClaimsChallengeRenewable:
+			c.ClaimsChallenge = v
+		default:
+			return yamlnode.Errorf(n, "claimsChallenge %q must be %s or %s", s, ClaimsChallengeCapable, ClaimsChallengeRenewable)
+		}
 	case "tlsNames":
 		items, err := yamlnode.Seq(n, "tlsNames")
 		if err != nil {
@@ -259,7 +274,7 @@ func (c *Config) deriveIDs(nodes []*yaml.Node) error {
 		if id.ObjectID == "" {
 			id.ObjectID = derivedGUID(c.Tenant, "object-id", id.Name)
 		}
-		if id.ResourceID == "" {
+		if id.ResourceID == "" && id.Kind != kv.KindServicePrincipal {
 			if id.Kind == kv.KindSystem {
 				id.ResourceID = "/subscriptions/" + sub + "/resourcegroups/emulator/providers/Microsoft.Compute/virtualMachines/" + id.Name
 			} else {
@@ -274,13 +289,16 @@ func (c *Config) deriveIDs(nodes []*yaml.Node) error {
 	seen := map[string]owner{}
 	for i, id := range c.Identities {
 		var m yamlnode.Mapping
-		if nodes != nil {
+		if nodes != nil && nodes[i] != nil {
 			m, _ = yamlnode.Map(nodes[i], "")
 		}
 		for _, f := range []struct{ field, value string }{
 			{"clientId", id.ClientID}, {"objectId", id.ObjectID}, {"resourceId", id.ResourceID},
 		} {
 			value := strings.ToLower(f.value)
+			if value == "" {
+				continue // a service principal has no resource id
+			}
 			if prev, dup := seen[value]; dup {
 				// The line of the id when the file gives it, else of
 				// the identity's name.
@@ -344,4 +362,13 @@ func identityNodes(vaultNode *yaml.Node) []*yaml.Node {
 		refs[i] = im.Get("identity")
 	}
 	return refs
+}
+
+func hasManagedIdentity(ids []identity.Identity) bool {
+	for _, id := range ids {
+		if id.Kind != kv.KindServicePrincipal {
+			return true
+		}
+	}
+	return false
 }

@@ -44,6 +44,13 @@ type Options struct {
 
 	// ConfigYAML is a configuration in the emulator's YAML format, parsed
 	// when Config is nil. A parse error fails the test.
+	//
+	// Unless the configuration sets claimsChallenge, the emulator sends a
+	// claims challenge to every client whose token a fresh one would cure
+	// (claimsChallenge: renewable), not only to clients that declared the
+	// capability as Key Vault does: the Go SDK's managed-identity token
+	// cache is process-wide, so a test binary's emulators would otherwise
+	// refuse each other's cached tokens for good.
 	ConfigYAML string
 
 	// FrozenAt, when set, stops the emulator clock at that time, so that
@@ -114,6 +121,20 @@ func New(opts *Options) (*Emulator, error) {
 		if cfg, err = config.Parse("emulatortest config", []byte(opts.ConfigYAML)); err != nil {
 			return nil, err
 		}
+	}
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	if cfg.ClaimsChallenge == "" {
+		// A test binary often starts many emulators, and the Go SDK's
+		// managed-identity token cache is process-wide: a token cached
+		// from one emulator is presented to the next, which refuses it.
+		// Only a claims challenge makes that credential refetch (it never
+		// declares the cp1 capability), so emulatortest sends one to every
+		// client unless the config chooses (claimsChallenge: capable).
+		c := *cfg
+		c.ClaimsChallenge = config.ClaimsChallengeRenewable
+		cfg = &c
 	}
 	tlsDir, err := os.MkdirTemp("", "emulatortest-tls-")
 	if err != nil {

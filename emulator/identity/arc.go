@@ -39,7 +39,7 @@ func (e *Endpoints) serveArc(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	if m := checkAPIVersion(q, arcAPIVersion); m != nil {
+	if m := checkAPIVersion(q, arcAPIVersions); m != nil {
 		e.fail(w, flavour, m)
 		return
 	}
@@ -56,7 +56,7 @@ func (e *Endpoints) serveArc(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sel := selection{q.Get("client_id"), q.Get("object_id"), q.Get("msi_res_id")}
-	resp, id, m := e.tokenFor(q.Get("resource"), sel)
+	resp, id, m := e.tokenFor(q.Get("resource"), sel, nil)
 	if m != nil {
 		e.fail(w, flavour, m)
 		return

@@ -12,6 +12,7 @@ import (
 
 	"github.com/secretkit/secretkit/emulator/internal/atomicfile"
 	"github.com/secretkit/secretkit/emulator/token"
+	"github.com/secretkit/secretkit/kv"
 )
 
 // Federated tokens are what a Kubernetes cluster projects into a pod for
@@ -178,11 +179,13 @@ func (e *Endpoints) entraFail(w http.ResponseWriter, x *entraError) {
 
 const jwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
-// serveEntraToken is the v2.0 token endpoint for client credentials with a
-// federated client assertion (workload identity). It checks, in order: the
-// tenant, grant_type, client_id, scope (one resource/.default), the client,
-// the presence of the assertion, then the assertion itself: signature by
-// the emulator's key, issuer, audience, lifetime, and that its subject is
+// serveEntraToken is the v2.0 token endpoint for client credentials: a
+// service principal's client secret or certificate assertion (see
+// serviceprincipal.go), or a managed identity's federated client assertion
+// (workload identity). It checks, in order: the tenant, grant_type,
+// client_id, scope (one resource/.default), the client, then its
+// credential. A federated assertion must be signed by the emulator's key,
+// with the federation issuer and audience, within its lifetime, and name
 // the federated subject of the identity the client id belongs to.
 func (e *Endpoints) serveEntraToken(w http.ResponseWriter, r *http.Request) {
 	t := r.PathValue("tenant")
@@ -225,22 +228,44 @@ func (e *Endpoints) serveEntraToken(w http.ResponseWriter, r *http.Request) {
 			"Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", clientID, e.tenant)})
 		return
 	}
-	if f.Get("client_secret") != "" {
-		e.entraFail(w, &entraError{http.StatusUnauthorized, "invalid_client", 7000215, fmt.Sprintf(
-			"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.", id.ClientID)})
-		return
-	}
 	assertion := f.Get("client_assertion")
-	if assertion == "" || f.Get("client_assertion_type") != jwtBearerAssertionType {
-		e.entraFail(w, &entraError{http.StatusUnauthorized, "invalid_client", 7000216,
-			"'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type."})
+	hasAssertion := assertion != "" && f.Get("client_assertion_type") == jwtBearerAssertionType
+	noCredential := &entraError{http.StatusUnauthorized, "invalid_client", 7000216,
+		"'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type."}
+	bySecret := false
+	switch {
+	case id.Kind == kv.KindServicePrincipal && f.Get("client_secret") != "":
+		if x := checkClientSecret(id, f.Get("client_secret")); x != nil {
+			e.entraFail(w, x)
+			return
+		}
+		bySecret = true
+	case id.Kind == kv.KindServicePrincipal && hasAssertion:
+		if x := checkCertificateAssertion(assertion, id, t, e.issuer.Clock.Now()); x != nil {
+			e.entraFail(w, x)
+			return
+		}
+	case id.Kind == kv.KindServicePrincipal:
+		e.entraFail(w, noCredential)
 		return
-	}
-	if x := e.checkAssertion(assertion, id); x != nil {
-		e.entraFail(w, x)
+	case f.Get("client_secret") != "":
+		// A managed identity has no secret to compare against.
+		e.entraFail(w, checkClientSecret(id, f.Get("client_secret")))
 		return
+	case !hasAssertion:
+		e.entraFail(w, noCredential)
+		return
+	default:
+		if x := e.checkAssertion(assertion, id); x != nil {
+			e.entraFail(w, x)
+			return
+		}
 	}
-	raw, exp, err := e.issuer.Issue(token.Subject{ObjectID: id.ObjectID, ClientID: id.ClientID, ResourceID: id.ResourceID}, resource)
+	// MSAL declares client capabilities ("cp1") in the claims parameter;
+	// the token carries them as xms_cc, which decides the vault's
+	// challenge when the token is later refused.
+	raw, exp, err := e.issuer.Issue(token.Subject{ObjectID: id.ObjectID, ClientID: id.ClientID, ResourceID: id.ResourceID,
+		ClientCapabilities: requestedCapabilities(f.Get("claims")), AppAuthenticatedBySecret: bySecret}, resource)
 	if err != nil {
 		e.entraFail(w, &entraError{http.StatusInternalServerError, "server_error", 90033, "A transient error has occurred. Please try again."})
 		return

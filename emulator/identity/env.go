@@ -36,10 +36,21 @@ const (
 	// Workload is Kubernetes workload identity: a federated token file
 	// exchanged at the Entra authority.
 	Workload Flavour = "workload"
+	// LegacyAppService is App Service's 2017-09-01 protocol, still used by
+	// clients that predate IDENTITY_ENDPOINT (the Azure CLI's
+	// az login --identity, msrestazure, older SDKs): MSI_ENDPOINT and
+	// MSI_SECRET, a secret header, and expires_on as a date. Current Go
+	// and JS SDKs read the same variables as Azure ML's.
+	LegacyAppService Flavour = "appservice2017"
+	// ServicePrincipal is not a managed identity: an application's
+	// AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or
+	// AZURE_CLIENT_CERTIFICATE_PATH, exchanged at the Entra authority by
+	// EnvironmentCredential and DefaultAzureCredential.
+	ServicePrincipal Flavour = "serviceprincipal"
 )
 
 // Flavours lists every flavour, AppService first.
-var Flavours = []Flavour{AppService, IMDS, CloudShell, AzureML, Arc, ServiceFabric, Workload}
+var Flavours = []Flavour{AppService, IMDS, CloudShell, AzureML, Arc, ServiceFabric, Workload, LegacyAppService, ServicePrincipal}
 
 // The paths of the token endpoints, as HTTPHandler and HTTPSHandler serve
 // them and Env names them.
@@ -122,9 +133,11 @@ type Reach struct {
 }
 
 // Env returns the variables the SDKs read to choose flavour f and reach
-// these endpoints at. Only Workload selects an identity (AZURE_CLIENT_ID is
-// WorkloadIdentity's); every other flavour leaves the choice to the
-// request. It returns an error only for a flavour not in Flavours.
+// these endpoints at. Only Workload and ServicePrincipal select an identity
+// (AZURE_CLIENT_ID is WorkloadIdentity's or the first service
+// principal's); every other flavour leaves the choice to the request. It
+// returns an error for a flavour not in Flavours, and for ServicePrincipal
+// when no service principal is configured.
 func (e *Endpoints) Env(f Flavour, at Reach) (Env, error) {
 	switch f {
 	case AppService:
@@ -148,21 +161,30 @@ func (e *Endpoints) Env(f Flavour, at Reach) (Env, error) {
 		// The authority with a trailing slash, as AKS's webhook sets it.
 		return Env{{"AZURE_AUTHORITY_HOST", at.HTTPS}, {"AZURE_CLIENT_ID", e.WorkloadIdentity().ClientID},
 			{"AZURE_FEDERATED_TOKEN_FILE", at.FederatedTokenFile}}, nil
+	case LegacyAppService:
+		// The App Service endpoint itself: the real one serves both
+		// protocols, told apart by api-version.
+		return Env{{"MSI_ENDPOINT", at.HTTP + pathAppService}, {"MSI_SECRET", e.secret}}, nil
+	case ServicePrincipal:
+		return e.principalEnv(at)
 	}
 	return nil, fmt.Errorf("identity: unknown managed-identity flavour %q", string(f))
 }
 
 // WorkloadIdentity is the identity Env(Workload) names: the first
-// user-assigned identity, else the first identity (a federated credential
-// may be attached to either). The zero Identity when there is none.
+// user-assigned identity, else the first managed identity (a federated
+// credential may be attached to either). The zero Identity when there is
+// none.
 func (e *Endpoints) WorkloadIdentity() Identity {
 	for _, id := range e.identities {
 		if id.Kind == kv.KindUser {
 			return id
 		}
 	}
-	if len(e.identities) == 0 {
-		return Identity{}
+	for _, id := range e.identities {
+		if id.Kind != kv.KindServicePrincipal {
+			return id
+		}
 	}
-	return e.identities[0]
+	return Identity{}
 }

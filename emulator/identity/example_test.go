@@ -15,7 +15,7 @@ func ExampleParseFlavour() {
 	fmt.Println(err)
 	// Output:
 	// appservice <nil>
-	// unknown managed-identity flavour "kubernetes": want one of appservice, imds, cloudshell, azureml, arc, servicefabric, workload
+	// unknown managed-identity flavour "kubernetes": want one of appservice, imds, cloudshell, azureml, arc, servicefabric, workload, appservice2017, serviceprincipal
 }
 
 func ExampleEnv_String() {
@@ -23,4 +23,13 @@ func ExampleEnv_String() {
 	fmt.Print(env.String())
 	// Output:
 	// MSI_ENDPOINT=http://127.0.0.1:8080/cloudshell/token
+}
+
+// A client secret never prints, whatever the verb; Reveal returns it.
+func ExampleClientSecret() {
+	s := identity.ClientSecret("s3cret-value")
+	id := identity.Identity{Name: "ci", ClientSecret: s}
+	fmt.Printf("%v | %+v | %s\n", s, id.ClientSecret, s.Reveal())
+	// Output:
+	// [redacted] | [redacted] | s3cret-value
 }

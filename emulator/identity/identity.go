@@ -24,6 +24,7 @@ package identity
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -39,14 +40,26 @@ import (
 	"github.com/secretkit/secretkit/kv"
 )
 
-// Identity is one managed identity the emulator can issue tokens for. In a
-// config file it is a mapping (see UnmarshalYAML).
+// Identity is one principal the emulator can issue tokens for: a managed
+// identity, or an application's service principal. In a config file it is
+// a mapping (see UnmarshalYAML).
 type Identity struct {
 	Name       string          // unique; used by FederatedToken and in logs
-	Kind       kv.IdentityKind // kv.KindSystem or kv.KindUser
+	Kind       kv.IdentityKind // kv.KindSystem, kv.KindUser or kv.KindServicePrincipal
 	ClientID   string
 	ObjectID   string // principal id; the token's oid
-	ResourceID string // ARM resource id; the token's xms_mirid
+	ResourceID string // ARM resource id; the token's xms_mirid (managed identities only)
+
+	// A service principal's credentials, at least one of them (see
+	// serviceprincipal.go); managed identities have none.
+	ClientSecret ClientSecret
+	// CertificateFile is a PEM file holding the principal's certificate;
+	// with its private key in the same file it is also what
+	// AZURE_CLIENT_CERTIFICATE_PATH names for clients.
+	CertificateFile string
+	// Certificates are the public certificates assertions may be signed
+	// with; New reads them from CertificateFile when nil.
+	Certificates []*x509.Certificate
 }
 
 // DefaultArcKeyDir is where Azure Arc challenge key files go. MSAL Go refuses
@@ -130,8 +143,15 @@ func New(opts Options) (*Endpoints, error) {
 			}
 			e.system = id
 		case kv.KindUser:
+		case kv.KindServicePrincipal:
+			if err := loadPrincipalCredentials(id); err != nil {
+				return nil, err
+			}
 		default:
-			return nil, fmt.Errorf("identity: %q has kind %q, want %q or %q", id.Name, id.Kind, kv.KindSystem, kv.KindUser)
+			return nil, fmt.Errorf("identity: %q has kind %q, want %q, %q or %q", id.Name, id.Kind, kv.KindSystem, kv.KindUser, kv.KindServicePrincipal)
+		}
+		if id.Kind != kv.KindServicePrincipal && (id.ClientSecret != "" || id.CertificateFile != "" || id.Certificates != nil) {
+			return nil, fmt.Errorf("identity: %q is a managed identity; only a service principal has a client secret or certificate", id.Name)
 		}
 		if err := index(e.byName, id.Name, id, "name"); err != nil {
 			return nil, err
@@ -242,15 +262,22 @@ func (e *Endpoints) find(sel selection) (*Identity, *miError) {
 		if e.system != nil {
 			return e.system, nil
 		}
-		switch len(e.identities) {
+		// Service principals are not assigned to any host.
+		var users []*Identity
+		for i := range e.identities {
+			if e.identities[i].Kind == kv.KindUser {
+				users = append(users, &e.identities[i])
+			}
+		}
+		switch len(users) {
 		case 0:
 			return nil, errIdentityNotFound()
 		case 1:
-			return &e.identities[0], nil
+			return users[0], nil
 		}
 		return nil, badRequest("Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request")
 	}
-	if !ok {
+	if !ok || id.Kind == kv.KindServicePrincipal {
 		return nil, errIdentityNotFound()
 	}
 	return id, nil
@@ -274,8 +301,9 @@ type tokenResponse struct {
 	identityID string
 }
 
-func (e *Endpoints) mint(id *Identity, resource string) (tokenResponse, *miError) {
-	raw, exp, err := e.issuer.Issue(token.Subject{ObjectID: id.ObjectID, ClientID: id.ClientID, ResourceID: id.ResourceID}, resource)
+func (e *Endpoints) mint(id *Identity, resource string, capabilities []string) (tokenResponse, *miError) {
+	raw, exp, err := e.issuer.Issue(token.Subject{ObjectID: id.ObjectID, ClientID: id.ClientID, ResourceID: id.ResourceID,
+		ClientCapabilities: capabilities}, resource)
 	if err != nil {
 		return tokenResponse{}, &miError{http.StatusInternalServerError, "server_error", "token issuance failed"}
 	}

@@ -448,7 +448,7 @@ func TestManagedIdentityRefusals(t *testing.T) {
 			map[string]string{"Metadata": "true", "X-Forwarded-For": "10.0.0.1"}, "", 400, "invalid_request", "X-Forwarded-For"},
 		{"imds POST", "POST", "/metadata/identity/oauth2/token?api-version=2018-02-01&" + res, meta, "", 405, "invalid_request", "POST"},
 		{"imds no api-version", "", "/metadata/identity/oauth2/token?" + res, meta, "", 400, "invalid_request", "api-version"},
-		{"imds wrong api-version", "", "/metadata/identity/oauth2/token?api-version=2019-08-01&" + res, meta, "", 400, "invalid_request", "api-version"},
+		{"imds wrong api-version", "", "/metadata/identity/oauth2/token?api-version=2017-09-01&" + res, meta, "", 400, "invalid_request", "api-version"},
 		{"imds no resource", "", "/metadata/identity/oauth2/token?api-version=2018-02-01", meta, "", 400, "invalid_request", "audience"},
 		{"imds unknown client_id", "", "/metadata/identity/oauth2/token?api-version=2018-02-01&client_id=nobody&" + res, meta, "", 400, "invalid_request", "Identity not found"},
 		{"imds unknown object_id", "", "/metadata/identity/oauth2/token?api-version=2018-02-01&object_id=nobody&" + res, meta, "", 400, "invalid_request", "Identity not found"},

@@ -29,13 +29,19 @@ func IsGUID(s string) bool { return guidPattern.MatchString(s) }
 //	objectId: {guid}   # optional, lowercased
 //	resourceId: /subscriptions/{guid}/resourcegroups/{group}/providers/...   # optional
 //
+// A service principal (kind: servicePrincipal) has no resourceId and at
+// least one credential:
+//
+//	clientSecret: s3cr3t-value     # AZURE_CLIENT_SECRET
+//	certificate: ./ci-cert.pem     # PEM certificate (with its key, for AZURE_CLIENT_CERTIFICATE_PATH); relative to the working directory
+//
 // Errors are *yamlnode.Error with the line of the offending node. Ids left
 // out stay empty: the config derives them, since they depend on the
 // tenant.
 func (id *Identity) UnmarshalYAML(n *yaml.Node) error {
 	m, name, err := yamlnode.Named(n, "identity", namePattern.MatchString,
 		"use 1-128 letters, digits, hyphens and underscores, starting with a letter or digit",
-		"name", "kind", "clientId", "objectId", "resourceId")
+		"name", "kind", "clientId", "objectId", "resourceId", "clientSecret", "certificate")
 	if err != nil {
 		return err
 	}
@@ -43,7 +49,7 @@ func (id *Identity) UnmarshalYAML(n *yaml.Node) error {
 
 	kindNode := m.Get("kind")
 	if yamlnode.IsNull(kindNode) {
-		return yamlnode.Errorf(m.Node, "identity %q needs kind: system or user", name)
+		return yamlnode.Errorf(m.Node, "identity %q needs kind: system, user or servicePrincipal", name)
 	}
 	kind, err := yamlnode.Str(kindNode, fmt.Sprintf("kind of identity %q", name))
 	if err != nil {
@@ -51,7 +57,10 @@ func (id *Identity) UnmarshalYAML(n *yaml.Node) error {
 	}
 	var ok bool
 	if id.Kind, ok = kv.ParseIdentityKind(kind); !ok {
-		return yamlnode.Errorf(kindNode, "kind %q of identity %q must be system or user", kind, name)
+		return yamlnode.Errorf(kindNode, "kind %q of identity %q must be system, user or servicePrincipal", kind, name)
+	}
+	if err := id.decodeCredentials(m, name); err != nil {
+		return err
 	}
 
 	for _, f := range []struct {
@@ -71,6 +80,9 @@ func (id *Identity) UnmarshalYAML(n *yaml.Node) error {
 		}
 		*f.dst = strings.ToLower(s)
 	}
+	if v := m.Get("resourceId"); !yamlnode.IsNull(v) && id.Kind == kv.KindServicePrincipal {
+		return yamlnode.Errorf(v, "service principal %q has no resourceId; only managed identities do", name)
+	}
 	if v := m.Get("resourceId"); !yamlnode.IsNull(v) {
 		s, err := yamlnode.Str(v, fmt.Sprintf("resourceId of identity %q", name))
 		if err != nil {
@@ -80,6 +92,41 @@ func (id *Identity) UnmarshalYAML(n *yaml.Node) error {
 			return yamlnode.Errorf(v, "resourceId %q of identity %q is not an ARM resource id (/subscriptions/{guid}/resourcegroups/{group}/providers/{namespace}/{type}/{name})", s, name)
 		}
 		id.ResourceID = s
+	}
+	return nil
+}
+
+// decodeCredentials reads a service principal's clientSecret and
+// certificate; managed identities may have neither. Errors never repeat
+// the secret.
+func (id *Identity) decodeCredentials(m yamlnode.Mapping, name string) error {
+	secretNode, certNode := m.Get("clientSecret"), m.Get("certificate")
+	if id.Kind != kv.KindServicePrincipal {
+		for _, n := range []*yaml.Node{secretNode, certNode} {
+			if !yamlnode.IsNull(n) {
+				return yamlnode.Errorf(n, "identity %q is a managed identity; only a service principal (kind: servicePrincipal) has a clientSecret or certificate", name)
+			}
+		}
+		return nil
+	}
+	if yamlnode.IsNull(secretNode) && yamlnode.IsNull(certNode) {
+		return yamlnode.Errorf(m.Node, "service principal %q needs a clientSecret or a certificate", name)
+	}
+	if !yamlnode.IsNull(secretNode) {
+		if secretNode.Kind != yaml.ScalarNode || secretNode.Value == "" {
+			return yamlnode.Errorf(secretNode, "clientSecret of service principal %q must be a non-empty string", name)
+		}
+		id.ClientSecret = ClientSecret(secretNode.Value)
+	}
+	if !yamlnode.IsNull(certNode) {
+		path, err := yamlnode.Str(certNode, fmt.Sprintf("certificate of service principal %q", name))
+		if err != nil {
+			return err
+		}
+		if path == "" {
+			return yamlnode.Errorf(certNode, "certificate of service principal %q must name a PEM file", name)
+		}
+		id.CertificateFile = path
 	}
 	return nil
 }

@@ -5,12 +5,17 @@
 // `set -a; . that-file; set +a` before running node).
 //
 // Usage:
-//   node getsecret.mjs [--credential managed|default] [--client-id ID] [--reveal] NAME
-//   node getsecret.mjs [--credential managed|default] [--client-id ID] --list [--page-size N]
+//   node getsecret.mjs [--credential KIND] [--client-id ID] [--reveal] NAME
+//   node getsecret.mjs [--credential KIND] [--client-id ID] --list [--page-size N]
+// KIND is managed (default), default, environment, secret or certificate.
 //
 // The vault is $AZURE_KEYVAULT_URL. The managed-identity source is whatever
 // @azure/identity picks from the environment (IDENTITY_ENDPOINT +
 // IDENTITY_HEADER for App Service; AZURE_POD_IDENTITY_AUTHORITY_HOST for IMDS).
+// The service-principal kinds read AZURE_TENANT_ID, AZURE_CLIENT_ID and
+// AZURE_CLIENT_SECRET (secret) or AZURE_CLIENT_CERTIFICATE_PATH (certificate)
+// and authenticate at $AZURE_AUTHORITY_HOST; environment is
+// EnvironmentCredential, which picks between them.
 //
 // Output, one JSON object on stdout:
 //   get:     {"name", "version", "id", "enabled", "contentType"} plus "value"
@@ -23,8 +28,10 @@
 import { parseArgs } from "node:util";
 
 const usage =
-  "usage: node getsecret.mjs [--credential managed|default] [--client-id ID] [--reveal] NAME\n" +
-  "       node getsecret.mjs [--credential managed|default] [--client-id ID] --list [--page-size N]";
+  "usage: node getsecret.mjs [--credential KIND] [--client-id ID] [--reveal] NAME\n" +
+  "       node getsecret.mjs [--credential KIND] [--client-id ID] --list [--page-size N]\n" +
+  "KIND: managed, default, environment, secret, certificate";
+const credentialKinds = ["managed", "default", "environment", "secret", "certificate"];
 
 function fail(status, message) {
   process.stderr.write(message + "\n");
@@ -63,21 +70,47 @@ if (opts["page-size"] !== undefined) {
   }
 }
 
-if (opts.credential !== "managed" && opts.credential !== "default") {
+if (!credentialKinds.includes(opts.credential)) {
   fail(2, `unknown --credential ${JSON.stringify(opts.credential)}\n${usage}`);
 }
 
 // The SDK is loaded only once the invocation is known to be good: loading
 // it is most of a run's time, and bad usage needs none of it.
-const { DefaultAzureCredential, ManagedIdentityCredential } = await import("@azure/identity");
+const {
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  DefaultAzureCredential,
+  EnvironmentCredential,
+  ManagedIdentityCredential,
+} = await import("@azure/identity");
 const { SecretClient } = await import("@azure/keyvault-secrets");
+
+// The emulator's authority is not a public cloud's: instance discovery
+// (a call to the public cloud's metadata endpoint) must be off, as for any
+// private authority.
+const entraOptions = { disableInstanceDiscovery: true };
 
 function makeCredential() {
   const clientId = opts["client-id"];
-  if (opts.credential === "managed") {
-    return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
+  const env = process.env;
+  switch (opts.credential) {
+    case "managed":
+      return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
+    case "environment":
+      return new EnvironmentCredential(entraOptions);
+    case "secret":
+      return new ClientSecretCredential(env.AZURE_TENANT_ID, env.AZURE_CLIENT_ID, env.AZURE_CLIENT_SECRET, entraOptions);
+    case "certificate":
+      return new ClientCertificateCredential(
+        env.AZURE_TENANT_ID,
+        env.AZURE_CLIENT_ID,
+        { certificatePath: env.AZURE_CLIENT_CERTIFICATE_PATH },
+        entraOptions,
+      );
   }
-  return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+  return new DefaultAzureCredential(
+    clientId ? { ...entraOptions, managedIdentityClientId: clientId } : entraOptions,
+  );
 }
 
 // The emulator's vault is served at https://127.0.0.1:PORT/, while the

@@ -43,6 +43,8 @@ identities:
   - {name: app, kind: system}
   - {name: worker, kind: user}
   - {name: outsider, kind: user}
+  - {name: ci-secret, kind: servicePrincipal, clientSecret: ` + principalSecret + `}
+  - {name: ci-cert, kind: servicePrincipal, certificate: ` + principalCertFile() + `}
 vaults:
   - name: jsvault
     access:
@@ -50,6 +52,8 @@ vaults:
         - {identity: app, secrets: [get, list]}
         - {identity: worker, secrets: [get, list]}
         - {identity: outsider, secrets: [list]}
+        - {identity: ci-secret, secrets: [get]}
+        - {identity: ci-cert, secrets: [get]}
     secrets:
       - {name: db-password, value: ` + dbPassword + `, contentType: text/plain}
       - {name: api-key, value: ` + apiKey + `}
@@ -105,10 +109,14 @@ func (l *tokenLog) WithAttrs([]slog.Attr) slog.Handler       { return l }
 func (l *tokenLog) WithGroup(string) slog.Handler            { return l }
 
 func (l *tokenLog) Handle(_ context.Context, r slog.Record) error {
-	if r.Message != "identity token issued" && r.Message != "identity token refused" {
+	var ev tokenEvent
+	switch r.Message {
+	case "identity token issued", "identity token refused":
+	case "entra token issued", "entra token refused":
+		ev.flavour = "entra" // the Entra token endpoint names no flavour
+	default:
 		return nil
 	}
-	var ev tokenEvent
 	r.Attrs(func(a slog.Attr) bool {
 		switch a.Key {
 		case "flavour":
@@ -195,6 +203,7 @@ var harnesses struct {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	removePrincipalCert()
 	for _, h := range harnesses.all {
 		if err := h.emu.Close(); err != nil {
 			fmt.Fprintf(os.Stderr, "closing an emulator: %v\n", err)
@@ -287,7 +296,8 @@ type flavour struct {
 	// drop lists client env variables removed, so only one source is
 	// possible and a pass proves that source works.
 	drop []string
-	// set overrides client env variables, to present wrong values.
+	// set overrides client env variables (to present wrong values) and adds
+	// ones the App Service lines lack (a service principal's).
 	set map[string]string
 	// issuedBy is the emulator flavour expected to issue the token.
 	issuedBy string
@@ -318,6 +328,11 @@ func (h *harness) environ(f flavour) []string {
 		}
 		if !slices.Contains(f.drop, key) {
 			env = append(env, key+"="+value)
+		}
+	}
+	for _, key := range keysOf(f.set) {
+		if _, printed := h.clientEnv[key]; !printed {
+			env = append(env, key+"="+f.set[key])
 		}
 	}
 	return env

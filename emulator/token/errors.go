@@ -84,3 +84,17 @@ func invalidAudience(expected, found string) *Error {
 func invalidIssuer(expected, found string) *Error {
 	return &Error{ReasonIssuer, fmt.Sprintf("AKV10032: Invalid issuer. Expected one of %s, found %s.", expected, found)}
 }
+
+// capableError is an *Error about a token of ours that declared the "cp1"
+// client capability (xms_cc): its client can answer a claims challenge.
+// errors.As still finds the *Error inside.
+type capableError struct{ err *Error }
+
+func (c *capableError) Error() string   { return c.err.Error() }
+func (c *capableError) Unwrap() error   { return c.err }
+func (c *capableError) Renewable() bool { return c.err.Renewable() }
+
+// CanAnswerClaimsChallenge reports that the token's client declared it
+// can answer a claims challenge; the vault API asks through its
+// ClaimsCapable interface.
+func (c *capableError) CanAnswerClaimsChallenge() bool { return true }

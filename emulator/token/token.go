@@ -34,6 +34,14 @@ type Subject struct {
 	ObjectID   string // oid and sub
 	ClientID   string // appid and azp
 	ResourceID string // xms_mirid; empty for identities that are not managed identities
+	// ClientCapabilities are what the client declared when it asked for
+	// the token (MSAL's client capabilities, e.g. "cp1"), carried as the
+	// xms_cc claim; nil for a client that declared none.
+	ClientCapabilities []string
+	// AppAuthenticatedBySecret marks a service principal that proved
+	// itself with a client secret (appidacr 1) rather than a certificate,
+	// federated assertion or managed identity (appidacr 2).
+	AppAuthenticatedBySecret bool
 }
 
 // Issuer mints access tokens. Key, Tenant and Clock are required; the fields
@@ -48,22 +56,23 @@ type Issuer struct {
 // accessClaims is the payload of an issued token: the claims Entra puts in
 // a managed identity's v1 access token.
 type accessClaims struct {
-	Audience     string `json:"aud"`
-	Issuer       string `json:"iss"`
-	IssuedAt     int64  `json:"iat"`
-	NotBefore    int64  `json:"nbf"`
-	ExpiresAt    int64  `json:"exp"`
-	AppID        string `json:"appid"`
-	AppIDACR     string `json:"appidacr"`
-	AuthorizedBy string `json:"azp"`
-	IdentityProv string `json:"idp"`
-	IdentityType string `json:"idtyp"`
-	ObjectID     string `json:"oid"`
-	Subject      string `json:"sub"`
-	TenantID     string `json:"tid"`
-	UniqueID     string `json:"uti"`
-	Version      string `json:"ver"`
-	ResourceID   string `json:"xms_mirid,omitempty"`
+	Audience     string   `json:"aud"`
+	Issuer       string   `json:"iss"`
+	IssuedAt     int64    `json:"iat"`
+	NotBefore    int64    `json:"nbf"`
+	ExpiresAt    int64    `json:"exp"`
+	AppID        string   `json:"appid"`
+	AppIDACR     string   `json:"appidacr"`
+	AuthorizedBy string   `json:"azp"`
+	IdentityProv string   `json:"idp"`
+	IdentityType string   `json:"idtyp"`
+	ObjectID     string   `json:"oid"`
+	Subject      string   `json:"sub"`
+	TenantID     string   `json:"tid"`
+	UniqueID     string   `json:"uti"`
+	Version      string   `json:"ver"`
+	ResourceID   string   `json:"xms_mirid,omitempty"`
+	Capabilities []string `json:"xms_cc,omitempty"`
 }
 
 // Issue returns a signed access token naming sub for audience, and the time
@@ -99,6 +108,10 @@ func (i *Issuer) Issue(sub Subject, audience string) (raw string, expiresOn time
 		UniqueID:     uniqueID(),
 		Version:      "1.0",
 		ResourceID:   sub.ResourceID,
+		Capabilities: sub.ClientCapabilities,
+	}
+	if sub.AppAuthenticatedBySecret {
+		claims.AppIDACR = "1"
 	}
 	raw, err = i.Key.Sign(claims)
 	if err != nil {
@@ -123,9 +136,12 @@ type Claims struct {
 	AppID        string // appid, falling back to azp
 	ResourceID   string // xms_mirid
 	IdentityType string
-	IssuedAt     time.Time
-	NotBefore    time.Time
-	ExpiresAt    time.Time
+	// ClaimsCapable is set when the xms_cc claim holds "cp1": the client
+	// can answer a claims challenge.
+	ClaimsCapable bool
+	IssuedAt      time.Time
+	NotBefore     time.Time
+	ExpiresAt     time.Time
 }
 
 // Validator checks bearer tokens presented to the vault. Key, Tenant and
@@ -185,6 +201,7 @@ type wireClaims struct {
 	AuthorizedBy string          `json:"azp"`
 	ResourceID   string          `json:"xms_mirid"`
 	IdentityType string          `json:"idtyp"`
+	Capabilities []string        `json:"xms_cc"`
 	IssuedAt     *int64          `json:"iat"`
 	NotBefore    *int64          `json:"nbf"`
 	ExpiresAt    *int64          `json:"exp"`
@@ -200,54 +217,81 @@ type wireClaims struct {
 // Tenant when present, audience, then exp and nbf against Clock with Skew
 // allowed either way. Every failure is an *Error whose Error() is Key
 // Vault's 401 message.
+//
+// A failure after the signature check (issuer, audience, lifetime) of a
+// token that declared the "cp1" client capability also implements
+// CanAnswerClaimsChallenge() bool, reporting true: that decides which
+// challenge Key Vault sends.
 func (v *Validator) Validate(raw string, audiences ...string) (Claims, error) {
+	c, w, err := v.validate(raw, audiences)
+	if te, ok := err.(*Error); ok && w != nil && HasCP1(w.Capabilities) {
+		return c, &capableError{te}
+	}
+	return c, err
+}
+
+// HasCP1 reports whether capabilities include "cp1", compared without
+// regard to case (MSAL Go sends "CP1", MSAL Node "cp1").
+func HasCP1(capabilities []string) bool {
+	for _, c := range capabilities {
+		if strings.EqualFold(strings.TrimSpace(c), "cp1") {
+			return true
+		}
+	}
+	return false
+}
+
+// validate is Validate, returning the decoded claims (nil before the
+// signature is checked) beside the result.
+func (v *Validator) validate(raw string, audiences []string) (Claims, *wireClaims, error) {
 	if v.Key == nil || v.Clock == nil || v.Tenant == "" {
-		return Claims{}, errors.New("token: Validator needs Key, Clock and Tenant")
+		return Claims{}, nil, errors.New("token: Validator needs Key, Clock and Tenant")
 	}
 	if raw == "" {
-		return Claims{}, missing()
+		return Claims{}, nil, missing()
 	}
 	w, err := v.verifiedClaims(raw)
 	if err != nil {
-		return Claims{}, err
+		return Claims{}, nil, err
 	}
 	if w.Issuer == nil || w.ExpiresAt == nil || len(w.Audience) == 0 {
-		return Claims{}, malformed()
+		return Claims{}, w, malformed()
 	}
 	wantIssuer := IssuerURL(v.Tenant)
 	if *w.Issuer != wantIssuer {
-		return Claims{}, invalidIssuer(wantIssuer, *w.Issuer)
+		return Claims{}, w, invalidIssuer(wantIssuer, *w.Issuer)
 	}
 	if w.TenantID != "" && w.TenantID != v.Tenant {
 		// A token whose tid disagrees with its iss is not one Entra would
 		// issue; report it as the issuer the tid implies.
-		return Claims{}, invalidIssuer(wantIssuer, IssuerURL(w.TenantID))
+		return Claims{}, w, invalidIssuer(wantIssuer, IssuerURL(w.TenantID))
 	}
 	aud, err := audienceOf(w.Audience)
 	if err != nil {
-		return Claims{}, malformed()
+		return Claims{}, w, malformed()
 	}
 	if len(audiences) == 0 {
 		audiences = []string{VaultAudience}
 	}
 	if !audienceAccepted(aud, audiences) {
-		return Claims{}, invalidAudience(audiences[0], strings.Join(aud, ", "))
+		return Claims{}, w, invalidAudience(audiences[0], strings.Join(aud, ", "))
 	}
 	now := v.Clock.Now()
 	exp := time.Unix(*w.ExpiresAt, 0).UTC()
 	if now.After(exp.Add(Skew)) {
-		return Claims{}, expired()
+		return Claims{}, w, expired()
 	}
 	c := Claims{
-		Audience:     aud[0],
-		Issuer:       *w.Issuer,
-		TenantID:     w.TenantID,
-		ObjectID:     w.ObjectID,
-		Subject:      w.Subject,
-		AppID:        w.AppID,
-		ResourceID:   w.ResourceID,
-		IdentityType: w.IdentityType,
-		ExpiresAt:    exp,
+		Audience:      aud[0],
+		Issuer:        *w.Issuer,
+		TenantID:      w.TenantID,
+		ObjectID:      w.ObjectID,
+		Subject:       w.Subject,
+		AppID:         w.AppID,
+		ResourceID:    w.ResourceID,
+		IdentityType:  w.IdentityType,
+		ExpiresAt:     exp,
+		ClaimsCapable: HasCP1(w.Capabilities),
 	}
 	if c.TenantID == "" {
 		c.TenantID = v.Tenant
@@ -258,13 +302,13 @@ func (v *Validator) Validate(raw string, audiences ...string) (Claims, error) {
 	if w.NotBefore != nil {
 		c.NotBefore = time.Unix(*w.NotBefore, 0).UTC()
 		if now.Add(Skew).Before(c.NotBefore) {
-			return Claims{}, notYetValid()
+			return Claims{}, w, notYetValid()
 		}
 	}
 	if w.IssuedAt != nil {
 		c.IssuedAt = time.Unix(*w.IssuedAt, 0).UTC()
 	}
-	return c, nil
+	return c, w, nil
 }
 
 // audienceOf accepts aud as a string or an array of strings (RFC 7519).

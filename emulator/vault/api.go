@@ -81,6 +81,11 @@ type Options struct {
 	// denial messages).
 	Authorizer access.Authorizer
 	Placement  access.Placement
+	// ClaimsChallengeAll sends a claims challenge for every refused token
+	// a fresh one would cure (access.Renewable), not only to clients that
+	// declared they can answer one (access.ClaimsCapable), which is what
+	// Key Vault does and the default.
+	ClaimsChallengeAll bool
 	// BackupKey (32 bytes) seals backup blobs so that only an emulator
 	// holding the same key restores them; nil is a random key per API.
 	BackupKey []byte
@@ -91,6 +96,12 @@ type Options struct {
 
 // DefaultVault names the only vault when Options.Vaults is empty.
 const DefaultVault = "emulator"
+
+// ChallengeAuthorityHost is the authority the 401 challenge names, as every
+// recorded real-service challenge (2019-2023) does. The SDKs take only the
+// tenant from its path and authenticate at their own configured authority
+// (AZURE_AUTHORITY_HOST), so the host is never dialled.
+const ChallengeAuthorityHost = "https://login.windows.net"
 
 // DefaultTenant is the tenant advertised when Options.Tenant is empty.
 const DefaultTenant = "common"
@@ -128,6 +139,7 @@ type API struct {
 	authenticator access.Authenticator
 	authorizer    access.Authorizer
 	log           *slog.Logger
+	claimsToAll   bool
 
 	mu           sync.Mutex
 	vaults       map[string]policy // by lowercase name
@@ -141,7 +153,7 @@ func New(opts Options) (*API, error) {
 	}
 	a := &API{
 		tenant: opts.Tenant, authenticator: opts.Authenticator, authorizer: opts.Authorizer,
-		log: opts.Logger, vaults: map[string]policy{},
+		log: opts.Logger, vaults: map[string]policy{}, claimsToAll: opts.ClaimsChallengeAll,
 	}
 	if a.tenant == "" {
 		a.tenant = DefaultTenant
@@ -401,7 +413,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // bearer token the Authenticator accepts. It runs before the body is read:
 // the SDKs' first request is deliberately unauthenticated and body-less.
 func (a *API) authenticate(req *request, resource string) (access.Caller, bool) {
-	challenge := fmt.Sprintf(`Bearer authorization="https://login.microsoftonline.com/%s", resource="%s"`, a.tenant, resource)
+	challenge := fmt.Sprintf(`Bearer authorization="%s/%s", resource="%s"`, ChallengeAuthorityHost, a.tenant, resource)
 	scheme, token, _ := strings.Cut(req.r.Header.Get("Authorization"), " ")
 	token = strings.TrimSpace(token)
 	if !strings.EqualFold(scheme, "Bearer") || token == "" {
@@ -416,8 +428,15 @@ func (a *API) authenticate(req *request, resource string) (access.Caller, bool) 
 	}
 	caller, err := a.authenticator.Authenticate(req.r.Context(), token, resource)
 	if err != nil {
-		var renewable access.Renewable
-		if errors.As(err, &renewable) && renewable.Renewable() {
+		// The challenge rule: a claims challenge only for a token that a
+		// fresh one would cure and whose client declared it can answer
+		// one; everyone else gets the standard challenge.
+		var (
+			renewable access.Renewable
+			capable   access.ClaimsCapable
+		)
+		if errors.As(err, &renewable) && renewable.Renewable() &&
+			(a.claimsToAll || errors.As(err, &capable) && capable.CanAnswerClaimsChallenge()) {
 			challenge = claimsChallenge(a.rules.clock.Now())
 		}
 		req.w.Header().Set("WWW-Authenticate", challenge)

@@ -88,9 +88,9 @@ func (b *backupSealer) seal(rec store.Record) ([]byte, error) {
 }
 
 // open verifies and decodes a blob made by seal with the same key. Any
-// other input yields the BadParameter refusal.
+// other input yields the "Malformed backup blob" refusal.
 func (b *backupSealer) open(blob []byte) (store.Record, error) {
-	bad := errInvalid(msgBadBackup)
+	bad := errMalformedBackup()
 	ns := b.aead.NonceSize()
 	if !bytes.HasPrefix(blob, backupMagic) || len(blob) < len(backupMagic)+ns {
 		return store.Record{}, bad

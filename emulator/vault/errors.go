@@ -14,6 +14,7 @@ const (
 	kindDisabled                               // 403 Forbidden / SecretDisabled
 	kindPurgeProtected                         // 403 Forbidden
 	kindInvalid                                // 400 BadParameter
+	kindMalformedBackup                        // 400 "Malformed backup blob"
 )
 
 // ruleError is a refusal by the secret rules. Message is the service's own
@@ -59,7 +60,15 @@ func errVersionNotFound(name, version string) error {
 	return &ruleError{kind: kindNotFound, message: fmt.Sprintf("A secret with (name/id) %s/%s was not found in this key vault.%s", name, version, notFoundHint)}
 }
 
-func errDeletedNotFound(name string) error {
+// errDeletedNotFound is the service's answer for get-deleted of a name it
+// has never heard of: the same text as for an active secret (recorded:
+// .NET SessionRecords GetDeletedSecretNonExisting, 7.3-preview, 2021).
+func errDeletedNotFound(name string) error { return errSecretNotFound(name) }
+
+// errNotDeleted is its answer for get-deleted of a secret that exists but
+// is not deleted (recorded: azure-sdk-for-js "can restore a secret",
+// 7.4-preview.1, 2022, right after its delete).
+func errNotDeleted(name string) error {
 	return &ruleError{kind: kindNotFound, message: "Deleted Secret not found: " + name}
 }
 
@@ -93,6 +102,12 @@ const (
 	msgValueTooLarge = "Secret value exceeds the maximum allowed size of 25600 bytes."
 	// unconfirmed: the service's text for a set without a value.
 	msgValueRequired = "Property 'value' is required."
-	// The text az CLI surfaces for a blob from another vault/subscription.
-	msgBadBackup = "Cannot decrypt backup blob"
+	// The service's code and text for a restore blob it cannot read
+	// (recorded: .NET SessionRecords RestoreSecretMalformedBackup, 7.x).
+	codeMalformedBackup = "Malformed backup blob"
+	msgBadBackup        = "Backup blob is corrupt."
 )
+
+// errMalformedBackup refuses a restore blob that is not one this
+// emulator's backup made (or was made with another backup key).
+func errMalformedBackup() error { return &ruleError{kind: kindMalformedBackup, message: msgBadBackup} }

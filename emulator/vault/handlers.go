@@ -2,6 +2,7 @@ package vault
 
 import (
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -95,7 +96,7 @@ func (a *API) dispatch(req *request) {
 			return
 		}
 		latest, _ := rec.Latest()
-		// unconfirmed: recover answers without the value.
+		// Recorded (SessionRecords RecoverDeletedSecret): no value.
 		writeJSON(req.w, http.StatusOK, view.bundle(rec, *latest, false))
 
 	case kv.OpBackup:
@@ -112,12 +113,12 @@ func (a *API) dispatch(req *request) {
 			return
 		}
 		if in.Value == nil {
-			a.fail(req, badParameter(msgBadBackup))
+			a.failErr(req, errMalformedBackup())
 			return
 		}
 		blob, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(*in.Value, "="))
 		if err != nil {
-			a.fail(req, badParameter(msgBadBackup))
+			a.failErr(req, errMalformedBackup())
 			return
 		}
 		rec, err := a.rules.restore(ctx, p, blob)
@@ -126,7 +127,8 @@ func (a *API) dispatch(req *request) {
 			return
 		}
 		latest, _ := rec.Latest()
-		// unconfirmed: restore answers without the value.
+		// Recorded (azure-sdk-for-js "can restore a secret", 7.4-preview.1,
+		// 2022): restore answers {id, attributes} without the value.
 		writeJSON(req.w, http.StatusOK, view.bundle(rec, *latest, false))
 
 	case kv.OpList, kv.OpListDeleted:
@@ -194,12 +196,19 @@ func (a *API) listVersions(req *request) {
 			return
 		}
 	}
+	page := wirePage{Value: []wireSecret{}}
 	rec, err := a.rules.active(req.r.Context(), req.policy, req.route.name, "")
+	var re *ruleError
+	if errors.As(err, &re) && re.kind == kindNotFound {
+		// Recorded: the versions of a secret that does not exist are an
+		// empty list, not a 404.
+		writeJSON(req.w, http.StatusOK, page)
+		return
+	}
 	if err != nil {
 		a.failErr(req, err)
 		return
 	}
-	page := wirePage{Value: []wireSecret{}}
 	versions := rec.Versions[min(offset, len(rec.Versions)):]
 	for i, v := range versions {
 		if i == size {

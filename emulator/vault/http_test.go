@@ -19,7 +19,7 @@ import (
 	"github.com/secretkit/secretkit/kv"
 )
 
-const challengePrefix = `Bearer authorization="https://login.microsoftonline.com/tenant-1", resource=`
+const challengePrefix = `Bearer authorization="https://login.windows.net/tenant-1", resource=`
 
 func TestMissingTokenChallengesBeforeBody(t *testing.T) {
 	f := start(t, vault.Options{Tenant: "tenant-1"})
@@ -61,7 +61,7 @@ func TestChallengeResourcePerHost(t *testing.T) {
 func TestDefaultTenantKeepsChallengeParseable(t *testing.T) {
 	f := start(t, vault.Options{})
 	r := f.raw(t, http.MethodGet, "", "/secrets?api-version=7.6", "", map[string]string{"Authorization": ""})
-	want := `Bearer authorization="https://login.microsoftonline.com/` + vault.DefaultTenant + `", resource="https://vault.azure.net"`
+	want := `Bearer authorization="https://login.windows.net/` + vault.DefaultTenant + `", resource="https://vault.azure.net"`
 	if got := r.header.Get("WWW-Authenticate"); got != want {
 		t.Errorf("challenge %q, want %q", got, want)
 	}
@@ -356,8 +356,6 @@ func TestMaxResultsAndNextLink(t *testing.T) {
 	if page := r.json(t); len(page["value"].([]any)) != 1 || page["nextLink"] != nil {
 		t.Errorf("versions page = %s", r.body)
 	}
-	r = f.raw(t, http.MethodGet, "", "/secrets/none/versions?api-version=7.6", "", nil)
-	wantError(t, r, 404, "SecretNotFound", "")
 }
 
 // denyAll is a test-only Authorizer/Authenticator pair that records what
@@ -404,8 +402,25 @@ type renewableErr struct{}
 func (renewableErr) Error() string   { return "AKV10010: Token expired." }
 func (renewableErr) Renewable() bool { return true }
 
-func TestRenewableRejectionSendsClaimsChallenge(t *testing.T) {
+// capableErr is a renewable refusal of a token whose client declared it
+// can answer a claims challenge.
+type capableErr struct{ renewableErr }
+
+func (capableErr) CanAnswerClaimsChallenge() bool { return true }
+
+// Without the capability the same refusal gets the standard challenge.
+func TestRenewableRejectionOfIncapableClientSendsStandardChallenge(t *testing.T) {
 	s := &seam{authErr: fmt.Errorf("wrapped: %w", renewableErr{})}
+	f := start(t, vault.Options{Tenant: "tenant-1", Authenticator: s})
+	r := f.raw(t, http.MethodGet, "", "/secrets?api-version=7.6", "", nil)
+	wantError(t, r, 401, "Unauthorized", "")
+	if got := r.header.Get("WWW-Authenticate"); got != challengePrefix+`"https://vault.azure.net"` {
+		t.Errorf("challenge %q, want the standard one", got)
+	}
+}
+
+func TestRenewableRejectionSendsClaimsChallenge(t *testing.T) {
+	s := &seam{authErr: fmt.Errorf("wrapped: %w", capableErr{})}
 	f := start(t, vault.Options{Tenant: "tenant-1", Authenticator: s})
 	r := f.raw(t, http.MethodGet, "", "/secrets?api-version=7.6", "", nil)
 	wantError(t, r, 401, "Unauthorized", "")

@@ -457,14 +457,14 @@ func TestBackupRestore(t *testing.T) {
 	}
 	other := start(t, vault.Options{})
 	_, err = other.client.RestoreSecret(ctx, azsecrets.RestoreSecretParameters{SecretBackup: b.Value}, nil)
-	wantSDKError(t, err, 400, "BadParameter", "")
+	wantSDKError(t, err, 400, "Malformed backup blob", "")
 	// Tampering is refused by a vault holding the right key (another key
 	// refuses every blob, so it would prove nothing here).
 	fresh := start(t, vault.Options{BackupKey: key})
 	tampered := append([]byte(nil), b.Value...)
 	tampered[len(tampered)-1] ^= 1
 	_, err = fresh.client.RestoreSecret(ctx, azsecrets.RestoreSecretParameters{SecretBackup: tampered}, nil)
-	wantSDKError(t, err, 400, "BadParameter", "")
+	wantSDKError(t, err, 400, "Malformed backup blob", "")
 	if _, err := fresh.client.GetSecret(ctx, "bk", "", nil); err == nil {
 		t.Error("a tampered blob restored the secret")
 	}
@@ -485,7 +485,7 @@ func TestBackupIsUnpaddedBase64URL(t *testing.T) {
 		t.Fatalf("blob %q is not unpadded base64url", blob)
 	}
 	r = f.raw(t, http.MethodPost, "", "/secrets/restore?api-version=7.6", `{"value":"!!notbase64"}`, nil)
-	if msg := wantError(t, r, 400, "BadParameter", ""); msg != "Cannot decrypt backup blob" {
+	if msg := wantError(t, r, 400, "Malformed backup blob", ""); msg != "Backup blob is corrupt." {
 		t.Errorf("message = %q", msg)
 	}
 }

@@ -299,10 +299,13 @@ func (s *secretRules) deleted(ctx context.Context, p policy, name string) (store
 	if err != nil {
 		return store.Record{}, err
 	}
-	if stateOf(rec, true, s.clock.Now()) != stateDeleted {
+	switch stateOf(rec, true, s.clock.Now()) {
+	case stateDeleted:
+		return rec, nil
+	case stateAbsent:
 		return store.Record{}, errDeletedNotFound(name)
 	}
-	return rec, nil
+	return store.Record{}, errNotDeleted(name)
 }
 
 // purge permanently removes a soft-deleted secret unless the vault has

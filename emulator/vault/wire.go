@@ -172,6 +172,8 @@ func failureOf(err error, base string) httpFailure {
 		return httpFailure{status: http.StatusForbidden, code: "Forbidden", inner: "SecretDisabled", message: msg}
 	case kindPurgeProtected:
 		return httpFailure{status: http.StatusForbidden, code: "Forbidden", message: msg}
+	case kindMalformedBackup:
+		return httpFailure{status: http.StatusBadRequest, code: codeMalformedBackup, message: msg}
 	default:
 		return badParameter(msg)
 	}
