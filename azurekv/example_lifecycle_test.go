@@ -108,7 +108,7 @@ vaults:
 	// backed up: true <nil>
 	// restore over the live secret: Conflict
 	// restored: db-password <nil>
-	// malformed: true Cannot decrypt backup blob
+	// malformed: true Backup blob is corrupt.
 }
 
 // Properties change without a new version: here the latest version is

@@ -189,7 +189,7 @@ func TestLifecycle(t *testing.T) {
 		malformed := writeFile(t, dir, "malformed", "not a backup")
 		r = kv(t, "", "restore", "--file", malformed, vault+sys)
 		r.want(t, exitUsage)
-		want := `secrets restore: azurekv: restore: invalid argument: 400 BadParameter: Cannot decrypt backup blob; run 'secrets restore --help' for usage` + "\n"
+		want := `secrets restore: azurekv: restore: invalid argument: 400 Malformed backup blob: Backup blob is corrupt.; run 'secrets restore --help' for usage` + "\n"
 		if r.stderr != want {
 			t.Errorf("stderr = %q; want %q", r.stderr, want)
 		}
