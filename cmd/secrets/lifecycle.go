@@ -7,13 +7,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/secretkit/secretkit/internal/atomicfile"
 
 	"github.com/secretkit/secretkit/provider"
 )
@@ -254,48 +256,20 @@ func runBackup(ctx context.Context, c cli, inv *invocation) (err error) {
 	return err
 }
 
-// writePrivateFile writes data to path with mode 0600. Without force it
-// creates the file exclusively, so an existing file is never touched; with
-// force it writes a temporary file and renames it over path, so an
-// interrupted backup leaves the old file whole. Either way a failed write
-// leaves no partial file under path.
+// writePrivateFile writes data to path with mode 0600, through a synced
+// temporary file, so an interrupted backup never leaves a partial file.
+// Without force an existing file is never touched; with force it is
+// replaced whole.
 func writePrivateFile(path string, data []byte, force bool) error {
-	if !force {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, os.ErrExist) {
-			return usagef("--file %s exists; give --force to overwrite it", path)
-		}
-		if err != nil {
-			return fmt.Errorf("--file: %w", err)
-		}
-		_, err = f.Write(data)
-		if closeErr := f.Close(); err == nil {
-			err = closeErr
-		}
-		if err != nil {
-			os.Remove(path)
-			return fmt.Errorf("--file: %w", err)
-		}
-		return nil
+	write := atomicfile.WriteNew
+	if force {
+		write = atomicfile.Write
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	err := write(path, data, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return usagef("--file %s exists; give --force to overwrite it", path)
+	}
 	if err != nil {
-		return fmt.Errorf("--file: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	// CreateTemp already uses 0600; Chmod states it whatever the umask.
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--file: %w", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("--file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("--file: %w", err)
 	}
 	return nil

@@ -5,12 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/secretkit/secretkit/internal/atomicfile"
 
 	"github.com/secretkit/secretkit/provider/ref"
 )
@@ -177,31 +178,11 @@ func runRender(ctx context.Context, c cli, inv *invocation) error {
 	return writePrivate(inv.opts.outFile, out)
 }
 
-// writePrivate replaces path with data, readable by the owner only. The
-// data goes to a new 0600 file in the same directory first, so no reader
-// ever sees a partial file or one with wider permissions.
-func writePrivate(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("--output: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--output: %w", err)
-	}
-	if _, err := io.Copy(tmp, strings.NewReader(string(data))); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--output: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("--output: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+// writePrivate replaces path with data, readable by the owner only, through
+// a synced 0600 temporary file, so no reader ever sees a partial file or one
+// with wider permissions.
+func writePrivate(path string, data []byte) error {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
 		return fmt.Errorf("--output: %w", err)
 	}
 	return nil

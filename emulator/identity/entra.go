@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/secretkit/secretkit/emulator/internal/atomicfile"
+	"github.com/secretkit/secretkit/internal/atomicfile"
 	"github.com/secretkit/secretkit/emulator/token"
 	"github.com/secretkit/secretkit/kv"
 )

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/secretkit/secretkit/emulator/internal/atomicfile"
+	"github.com/secretkit/secretkit/internal/atomicfile"
 	"github.com/secretkit/secretkit/kv"
 )
 

@@ -39,7 +39,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/secretkit/secretkit/emulator/internal/atomicfile"
+	"github.com/secretkit/secretkit/internal/atomicfile"
 )
 
 // File names inside the directory given to LoadOrCreate.

@@ -22,7 +22,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/secretkit/secretkit/emulator/internal/atomicfile"
+	"github.com/secretkit/secretkit/internal/atomicfile"
 )
 
 // KeyFileName is the file, inside the directory given to LoadOrCreateKey,

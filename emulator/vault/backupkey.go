@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/secretkit/secretkit/emulator/internal/atomicfile"
+	"github.com/secretkit/secretkit/internal/atomicfile"
 )
 
 // LoadOrCreateBackupKey returns the 32-byte key (Options.BackupKey) kept in

@@ -1,6 +1,8 @@
 package atomicfile
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -64,4 +66,23 @@ func assertNoTemporaries(t *testing.T, dir string) {
 	if len(entries) != 1 {
 		t.Errorf("directory holds %d entries, want only the file", len(entries))
 	}
+}
+
+func TestWriteNewNeverReplaces(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "backup")
+	if err := WriteNew(path, []byte("first"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteNew(path, []byte("second"), 0o600)
+	if !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("second WriteNew = %v; want fs.ErrExist", err)
+	}
+	got, _ := os.ReadFile(path)
+	if string(got) != "first" {
+		t.Errorf("the file holds %q after a refused WriteNew; want %q", got, "first")
+	}
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", info.Mode().Perm())
+	}
+	assertNoTemporaries(t, filepath.Dir(path))
 }

@@ -1,5 +1,7 @@
-// Package atomicfile writes the emulator's files (key material, env files,
-// federated tokens) so that no reader, and no crash, ever sees half of one:
+// Package atomicfile writes files that must never be seen half-written (the
+// emulator's key material, env files and federated tokens; the secrets
+// command's backups and rendered files): no reader, and no crash, sees half
+// of one:
 // data goes to a synced temporary file in the same directory, which is then
 // renamed or linked into place.
 package atomicfile
@@ -55,6 +57,32 @@ func Create(path string, data []byte, mode os.FileMode) ([]byte, error) {
 	}
 	syncDir(filepath.Dir(path))
 	return data, nil
+}
+
+// WriteNew publishes data at path only if nothing is there yet; when path
+// exists it leaves it untouched and returns an error matching fs.ErrExist.
+func WriteNew(path string, data []byte, mode os.FileMode) error {
+	tmpName, err := writeTemp(path, data, mode)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmpName)
+	switch err := os.Link(tmpName, path); {
+	case err == nil:
+	case errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("write %s: %w", path, fs.ErrExist)
+	default:
+		// Filesystems without hard links: check, then rename. Only a file
+		// created between the two can be replaced.
+		if _, serr := os.Lstat(path); serr == nil {
+			return fmt.Errorf("write %s: %w", path, fs.ErrExist)
+		}
+		if err := os.Rename(tmpName, path); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	syncDir(filepath.Dir(path))
+	return nil
 }
 
 // writeTemp writes data to a synced temporary file beside path and returns
