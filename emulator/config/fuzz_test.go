@@ -2,11 +2,12 @@ package config
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
 // FuzzParse feeds arbitrary files to Parse: it never panics, every error
-// is an *Error naming the file, and every accepted file yields a complete
+// is a one-line *Error naming the file and a line inside it, and every accepted file yields a complete
 // configuration whose access entries point at declared identities.
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
@@ -25,6 +26,12 @@ func FuzzParse(f *testing.F) {
 			var ce *Error
 			if !errors.As(err, &ce) || ce.File != "fuzz.yaml" {
 				t.Fatalf("error %#v is not a config *Error for the file", err)
+			}
+			if msg := err.Error(); strings.ContainsAny(msg, "\r\n") || ce.Msg == "" {
+				t.Fatalf("error is not one line: %q", msg)
+			}
+			if lines := strings.Count(src, "\n") + 1; ce.Line < 0 || ce.Line > lines {
+				t.Fatalf("error %q names line %d of a %d-line file", err, ce.Line, lines)
 			}
 			return
 		}
