@@ -30,7 +30,7 @@ func FuzzParse(f *testing.F) {
 			if msg := err.Error(); strings.ContainsAny(msg, "\r\n") || ce.Msg == "" {
 				t.Fatalf("error is not one line: %q", msg)
 			}
-			if lines := strings.Count(src, "\n") + 1; ce.Line < 0 || ce.Line > lines {
+			if lines := yamlLines(src); ce.Line < 0 || ce.Line > lines {
 				t.Fatalf("error %q names line %d of a %d-line file", err, ce.Line, lines)
 			}
 			return
@@ -61,4 +61,15 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// yamlLines counts lines as YAML does: CR, LF, CRLF, NEL, LS and PS all
+// end one.
+func yamlLines(src string) int {
+	s := strings.ReplaceAll(src, "\r\n", "\n")
+	n := 1
+	for _, br := range []string{"\r", "\n", "\u0085", "\u2028", "\u2029"} {
+		n += strings.Count(s, br)
+	}
+	return n
 }

@@ -22,12 +22,12 @@ type parser func(path string, data []byte) (map[string]string, error)
 // it, on one line; an accepted file encodes (with encode, when it can) and
 // parses back to the same secrets; and once a file parsed, breaking it by
 // appending junk yields an error that quotes none of the values it held.
-func checkParse(t *testing.T, parse parser, ext string, data []byte, junk string, encode func(map[string]string) ([]byte, bool)) {
+func checkParse(t *testing.T, parse parser, ext string, data []byte, junk string, encode func(map[string]string) ([]byte, bool), lines func([]byte) int) {
 	t.Helper()
 	path := "fuzz." + ext
 	secrets, err := parse(path, data)
 	if err != nil {
-		checkParseError(t, path, data, err)
+		checkParseError(t, path, lines(data), err)
 		return
 	}
 	if encoded, ok := encode(secrets); ok {
@@ -44,7 +44,7 @@ func checkParse(t *testing.T, parse parser, ext string, data []byte, junk string
 	if err == nil {
 		return
 	}
-	checkParseError(t, path, broken, err)
+	checkParseError(t, path, lines(broken), err)
 	keys := slices.Collect(maps.Keys(secrets))
 	for _, v := range secrets {
 		if valueLike(v) && !strings.Contains(strings.Join(keys, "\n")+junk+path, v) && strings.Contains(err.Error(), v) {
@@ -60,7 +60,21 @@ func valueLike(v string) bool {
 	return len(v) >= 6 && strings.ContainsFunc(v, unicode.IsLetter) && strings.ContainsFunc(v, unicode.IsDigit)
 }
 
-func checkParseError(t *testing.T, path string, data []byte, err error) {
+// newlineLines counts the lines of a JSON or dotenv file.
+func newlineLines(data []byte) int { return bytes.Count(data, []byte("\n")) + 1 }
+
+// yamlLines counts lines as YAML does: CR, LF, CRLF, NEL, LS and PS all
+// end one.
+func yamlLines(data []byte) int {
+	s := strings.ReplaceAll(string(data), "\r\n", "\n")
+	n := 1
+	for _, br := range []string{"\r", "\n", "\u0085", "\u2028", "\u2029"} {
+		n += strings.Count(s, br)
+	}
+	return n
+}
+
+func checkParseError(t *testing.T, path string, lines int, err error) {
 	t.Helper()
 	var pe *ParseError
 	if !errors.As(err, &pe) {
@@ -69,7 +83,7 @@ func checkParseError(t *testing.T, path string, data []byte, err error) {
 	if pe.Path != path {
 		t.Fatalf("error names %q, not %q", pe.Path, path)
 	}
-	if lines := bytes.Count(data, []byte("\n")) + 1; pe.Line < 0 || pe.Line > lines {
+	if pe.Line < 0 || pe.Line > lines {
 		t.Fatalf("error %q names line %d of a %d-line file", err, pe.Line, lines)
 	}
 	if msg := err.Error(); strings.ContainsAny(msg, "\r\n") || pe.Msg == "" {
@@ -104,7 +118,7 @@ func FuzzParseYAML(f *testing.F) {
 			}
 			out, err := yaml.Marshal(m)
 			return out, err == nil
-		})
+		}, yamlLines)
 	})
 }
 
@@ -126,7 +140,7 @@ func FuzzParseJSON(f *testing.F) {
 		}, "json", data, "\n}{", func(m map[string]string) ([]byte, bool) {
 			out, err := json.Marshal(m)
 			return out, err == nil
-		})
+		}, newlineLines)
 	})
 }
 
@@ -150,6 +164,6 @@ func FuzzParseDotenv(f *testing.F) {
 				b.WriteString(k + `="` + esc.Replace(m[k]) + "\"\n")
 			}
 			return []byte(b.String()), true
-		})
+		}, newlineLines)
 	})
 }

@@ -150,6 +150,9 @@ func parseYAML(path string, data []byte, sep string) (map[string]string, error) 
 		return f.secrets, nil // empty file
 	}
 	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" && root.Value == "" && root.Anchor == "" {
+		return f.secrets, nil // only "---": an empty document, as a trailing one is
+	}
 	if root.Kind != yaml.MappingNode {
 		return nil, f.fail(root.Line, "the top level must be a mapping of names to values")
 	}
