@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -91,6 +92,8 @@ func checkParseError(t *testing.T, path string, lines int, err error) {
 	}
 }
 
+var oneQuotedChar = regexp.MustCompile(`'[^']'`)
+
 // FuzzParseYAML fuzzes the YAML parser; accepted files round-trip through
 // yaml.v3's encoding of the flat secrets.
 func FuzzParseYAML(f *testing.F) {
@@ -108,6 +111,13 @@ func FuzzParseYAML(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := parseYAML("fuzz.yaml", data, DefaultSeparator); err != nil {
+			// yaml.v3's own text reaches the message only when it quotes
+			// no more than one character.
+			if _, msg, ok := strings.Cut(err.Error(), "malformed YAML: "); ok && strings.ContainsAny(oneQuotedChar.ReplaceAllString(msg, ""), "'\"`") {
+				t.Fatalf("YAML error quotes the document: %q", err)
+			}
+		}
 		checkParse(t, func(path string, data []byte) (map[string]string, error) {
 			return parseYAML(path, data, DefaultSeparator)
 		}, "yaml", data, "\n: [\n", func(m map[string]string) ([]byte, bool) {
