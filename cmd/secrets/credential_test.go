@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -38,5 +40,18 @@ func TestErrorsDoNotEchoCredentialsInArguments(t *testing.T) {
 	r.want(t, exitUsage)
 	if !strings.Contains(r.stderr, `"nope://host/path"`) || strings.Contains(r.stderr, redactedText) {
 		t.Errorf("an argument without a credential is not echoed as is: %q", r.stderr)
+	}
+}
+
+// A flow mapping missing its ':' used to turn the value into a secret name
+// that list printed; now the file is refused and nothing of it is shown.
+func TestListDoesNotPrintAValueMadeIntoAName(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.yaml")
+	if err := os.WriteFile(path, []byte("db: {user: app, password hunter2}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "list", "file://"+path)
+	if r.code == exitOK || strings.Contains(r.stdout+r.stderr, "hunter2") || !strings.Contains(r.stderr, "is a ':' missing?") {
+		t.Errorf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 }
