@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -27,6 +28,34 @@ func fuzzMux() *URLMux {
 	return m
 }
 
+// checkURIError asserts that a refusal has exactly one error kind, is one
+// line and does not show a password the URI carries.
+func checkURIError(t *testing.T, uri string, err error) {
+	t.Helper()
+	kinds := 0
+	for _, k := range []error{ErrNotFound, ErrPermissionDenied, ErrInvalidArgument, ErrUnavailable} {
+		if errors.Is(err, k) {
+			kinds++
+		}
+	}
+	msg := err.Error()
+	if kinds != 1 {
+		t.Fatalf("ParseSecretURI(%q) error %q has %d kinds", uri, msg, kinds)
+	}
+	if strings.ContainsAny(msg, "\r\n") {
+		t.Fatalf("ParseSecretURI(%q) error is not one line: %q", uri, msg)
+	}
+	for _, part := range strings.Fields(strings.TrimPrefix(uri, "chain:")) {
+		u, perr := url.Parse(part)
+		if perr != nil || u.User == nil {
+			continue
+		}
+		if pw, ok := u.User.Password(); ok && len(pw) >= 4 && strings.Count(uri, pw) == 1 && strings.Contains(msg, pw) {
+			t.Fatalf("ParseSecretURI(%q) error %q shows the password", uri, msg)
+		}
+	}
+}
+
 // FuzzParseSecretURI checks that the secret URI parser never panics, that
 // what it accepts names a secret, and that the canonical form of what it
 // accepts parses back to the same secret.
@@ -35,7 +64,7 @@ func FuzzParseSecretURI(f *testing.F) {
 		"p://NAME", "p://name?prefix=A_", "p://#name", "p://?a=1&version=v2#n%20x",
 		"d:///run/secrets/app/db-password", "d:///dir/#x", "d:rel/dir/name", "d:name",
 		"d:///a%2Fb/c%20d?version=1", "chain:p:// d:///x/#n", "chain:#", "P://X?version=1&version=2",
-		"d://host/a/b", "p://user@host", "p://h:1/x?%zz", "chain:p://?a=b,c&d=e d:///x/#name",
+		"d://host/a/b", "p://user@host", "d://u:s3cr3tpw@host/x/#n", "nope://x#y", "p://x#%zz", "p://h:1/x?%zz", "chain:p://?a=b,c&d=e d:///x/#name",
 	} {
 		f.Add(seed)
 	}
@@ -43,6 +72,7 @@ func FuzzParseSecretURI(f *testing.F) {
 	f.Fuzz(func(t *testing.T, uri string) {
 		s, err := m.ParseSecretURI(context.Background(), uri)
 		if err != nil {
+			checkURIError(t, uri, err)
 			return
 		}
 		if s.Name == "" || s.Provider == "" {

@@ -1,9 +1,11 @@
 package provider
 
 import (
-	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
+	"weak"
 )
 
 // Redacted is what every formatting, encoding and logging path prints in
@@ -16,34 +18,35 @@ const Redacted = "[REDACTED]"
 //
 // Printers that bypass the methods and walk the fields by reflection
 // (go-cmp's diffs, spew, which testify uses, fmt on a struct with an
-// unexported Value field) reach only the stored form: the plaintext XORed
-// with a per-process random mask, behind a pointer. They show an address or
-// masked bytes, never the plaintext, while reflect.DeepEqual still finds
-// equal plaintexts equal. A Value is immutable and safe to copy and share
-// between goroutines.
+// unexported Value field) find no plaintext and nothing derived from it:
+// the only field leads to a function that returns the plaintext, and
+// reflection prints a function as its code address, the same for every
+// Value. go-cmp uses [Value.Equal] and never descends. Values with equal
+// plaintexts share one holder, so == and reflect.DeepEqual compare
+// plaintexts too. A Value is immutable and safe to copy and share between
+// goroutines.
 type Value struct {
-	p *string // masked plaintext; nil for the empty value
+	h *valueHolder // nil for the empty value
 }
 
-// valueMask is XORed over every stored plaintext, cyclically. Every byte
-// has its high bit set, so no byte is stored as itself and ASCII text is
-// never stored as ASCII.
-var valueMask = func() (m [32]byte) {
-	_, _ = rand.Read(m[:])
-	for i := range m {
-		m[i] |= 0x80
-	}
-	return m
-}()
-
-// masked returns s XORed with valueMask; applying it twice gives s back.
-func masked(s string) string {
-	b := []byte(s)
-	for i := range b {
-		b[i] ^= valueMask[i%len(valueMask)]
-	}
-	return string(b)
+// valueHolder keeps a plaintext out of reach of reflection: a closure's
+// captured variables are not fields.
+type valueHolder struct {
+	plaintext func() string
 }
+
+// holders interns one valueHolder per plaintext in use, weakly. Entries
+// whose holder was collected are swept out whenever the table has doubled
+// since the last sweep, which keeps it within twice the live values (plus
+// minSweep) at an amortised constant cost and without a cleanup goroutine,
+// which would disturb programs that count their goroutines.
+var holders struct {
+	mu      sync.Mutex
+	m       map[string]weak.Pointer[valueHolder]
+	sweepAt int
+}
+
+const minSweep = 1024
 
 // NewValue returns a Value holding s. Any bytes are allowed, including NUL and
 // invalid UTF-8.
@@ -51,32 +54,43 @@ func NewValue(s string) Value {
 	if s == "" {
 		return Value{}
 	}
-	m := masked(s)
-	return Value{p: &m}
+	holders.mu.Lock()
+	defer holders.mu.Unlock()
+	if h := holders.m[s].Value(); h != nil {
+		return Value{h: h}
+	}
+	if len(holders.m) >= holders.sweepAt {
+		for k, wp := range holders.m {
+			if wp.Value() == nil {
+				delete(holders.m, k)
+			}
+		}
+		holders.sweepAt = max(2*len(holders.m), minSweep)
+	}
+	s = strings.Clone(s) // not a window into a larger string the caller holds
+	h := &valueHolder{plaintext: func() string { return s }}
+	if holders.m == nil {
+		holders.m = make(map[string]weak.Pointer[valueHolder])
+	}
+	holders.m[s] = weak.Make(h)
+	return Value{h: h}
 }
 
 // Reveal returns the plaintext. It is the only way to obtain it; call it as
 // late as possible and never pass its result to a logger or an error.
 func (v Value) Reveal() string {
-	if v.p == nil {
+	if v.h == nil {
 		return ""
 	}
-	return masked(*v.p)
-}
-
-// stored returns the masked plaintext.
-func (v Value) stored() string {
-	if v.p == nil {
-		return ""
-	}
-	return *v.p
+	return v.h.plaintext()
 }
 
 // Len returns the plaintext's length in bytes, which is not considered secret.
-func (v Value) Len() int { return len(v.stored()) }
+func (v Value) Len() int { return len(v.Reveal()) }
 
-// Equal reports whether v and w hold the same plaintext, without revealing it.
-func (v Value) Equal(w Value) bool { return v.stored() == w.stored() }
+// Equal reports whether v and w hold the same plaintext, without revealing
+// it or comparing it byte by byte: equal plaintexts share one holder.
+func (v Value) Equal(w Value) bool { return v.h == w.h }
 
 // String returns [Redacted].
 func (v Value) String() string { return Redacted }

@@ -168,6 +168,8 @@ func (c cli) run(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		writeMainUsage(stderr)
 		return exitUsage
 	}
+	// Error lines echo arguments; a credential pasted into one stays out.
+	errOut := redactingWriter{w: stderr, args: args}
 	switch args[0] {
 	case "-h", "-help", "--help":
 		writeMainUsage(stdout)
@@ -179,7 +181,7 @@ func (c cli) run(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		}
 		cmd := findCommand(args[1])
 		if cmd == nil {
-			fmt.Fprintf(stderr, "secrets: unknown command %q; run 'secrets --help' for the list\n", args[1])
+			fmt.Fprintf(errOut, "secrets: unknown command %q; run 'secrets --help' for the list\n", args[1])
 			return exitUsage
 		}
 		writeCommandHelp(stdout, cmd)
@@ -187,7 +189,7 @@ func (c cli) run(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	cmd := findCommand(args[0])
 	if cmd == nil {
-		fmt.Fprintf(stderr, "secrets: unknown command %q; run 'secrets --help' for the list\n", args[0])
+		fmt.Fprintf(errOut, "secrets: unknown command %q; run 'secrets --help' for the list\n", args[0])
 		return exitUsage
 	}
 
@@ -197,7 +199,7 @@ func (c cli) run(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "secrets %s: %s; run 'secrets %s --help' for usage\n", cmd.name, oneLine(err.Error()), cmd.name)
+		fmt.Fprintf(errOut, "secrets %s: %s; run 'secrets %s --help' for usage\n", cmd.name, oneLine(err.Error()), cmd.name)
 		return exitUsage
 	}
 	inv.stdin, inv.stdout, inv.stderr = stdin, stdout, stderr
@@ -213,7 +215,7 @@ func (c cli) run(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return child.code // the command's own status; it reported its own errors
 	}
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-		fmt.Fprintf(stderr, "secrets %s: timed out after %s (raise --timeout): %s\n", cmd.name, inv.opts.timeout, describeError(err))
+		fmt.Fprintf(errOut, "secrets %s: timed out after %s (raise --timeout): %s\n", cmd.name, inv.opts.timeout, describeError(err))
 		return exitError
 	}
 	code := exitCode(err)
@@ -222,9 +224,9 @@ func (c cli) run(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		msg += "; " + h
 	}
 	if code == exitUsage {
-		fmt.Fprintf(stderr, "secrets %s: %s; run 'secrets %s --help' for usage\n", cmd.name, msg, cmd.name)
+		fmt.Fprintf(errOut, "secrets %s: %s; run 'secrets %s --help' for usage\n", cmd.name, msg, cmd.name)
 	} else {
-		fmt.Fprintf(stderr, "secrets %s: %s\n", cmd.name, msg)
+		fmt.Fprintf(errOut, "secrets %s: %s\n", cmd.name, msg)
 	}
 	return code
 }

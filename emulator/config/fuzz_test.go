@@ -2,11 +2,12 @@ package config
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
 // FuzzParse feeds arbitrary files to Parse: it never panics, every error
-// is an *Error naming the file, and every accepted file yields a complete
+// is a one-line *Error naming the file and a line inside it, and every accepted file yields a complete
 // configuration whose access entries point at declared identities.
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
@@ -25,6 +26,12 @@ func FuzzParse(f *testing.F) {
 			var ce *Error
 			if !errors.As(err, &ce) || ce.File != "fuzz.yaml" {
 				t.Fatalf("error %#v is not a config *Error for the file", err)
+			}
+			if msg := err.Error(); strings.ContainsAny(msg, "\r\n") || ce.Msg == "" {
+				t.Fatalf("error is not one line: %q", msg)
+			}
+			if lines := yamlLines(src); ce.Line < 0 || ce.Line > lines {
+				t.Fatalf("error %q names line %d of a %d-line file", err, ce.Line, lines)
 			}
 			return
 		}
@@ -54,4 +61,15 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// yamlLines counts lines as YAML does: CR, LF, CRLF, NEL, LS and PS all
+// end one.
+func yamlLines(src string) int {
+	s := strings.ReplaceAll(src, "\r\n", "\n")
+	n := 1
+	for _, br := range []string{"\r", "\n", "\u0085", "\u2028", "\u2029"} {
+		n += strings.Count(s, br)
+	}
+	return n
 }

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,6 +15,7 @@ import (
 	"github.com/secretkit/secretkit/emulator/identity"
 	"github.com/secretkit/secretkit/emulator/internal/yamlnode"
 	"github.com/secretkit/secretkit/emulator/vault"
+	"github.com/secretkit/secretkit/internal/yamlmsg"
 	"github.com/secretkit/secretkit/kv"
 )
 
@@ -50,21 +49,16 @@ func Parse(name string, data []byte) (*Config, error) {
 	return cfg, nil
 }
 
-var yamlLinePattern = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// syntaxError turns a yaml.v3 syntax error into an *Error. yaml.v3 puts
-// "line N" in its message except for the first line and for errors of its
-// byte reader (encoding, control characters), so those lines are found
-// here.
+// syntaxError turns a yaml.v3 syntax error into an *Error that names the
+// line and the problem but no text of the file (internal/yamlmsg): an
+// unquoted "*value" is read as an alias, whose name yaml.v3 would quote.
+// yaml.v3 puts "line N" in its message except for the first line and for
+// errors of its byte reader (encoding, control characters), so those
+// lines are found here.
 func syntaxError(file string, err error, data []byte) error {
-	if m := yamlLinePattern.FindStringSubmatch(err.Error()); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &Error{File: file, Line: line, Msg: m[2]}
-	}
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := badByteLine(data)
-	if line == 0 && !strings.Contains(msg, "anchor") {
-		line = 1
+	line, msg := yamlmsg.Syntax(err, data)
+	if line == 0 {
+		line = max(badByteLine(data), 1)
 	}
 	return &Error{File: file, Line: line, Msg: msg}
 }

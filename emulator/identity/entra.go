@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/secretkit/secretkit/internal/atomicfile"
 	"github.com/secretkit/secretkit/emulator/token"
+	"github.com/secretkit/secretkit/internal/atomicfile"
 	"github.com/secretkit/secretkit/kv"
 )
 

@@ -1,6 +1,10 @@
 package token
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
 
 // Reason classifies why a token was refused, so callers branch on a value
 // instead of matching message text.
@@ -78,11 +82,32 @@ func notYetValid() *Error {
 }
 
 func invalidAudience(expected, found string) *Error {
-	return &Error{ReasonAudience, fmt.Sprintf("AKV10022: Invalid audience. Expected %s, found: %s.", expected, found)}
+	return &Error{ReasonAudience, fmt.Sprintf("AKV10022: Invalid audience. Expected %s, found: %s.", expected, echoed(found))}
 }
 
 func invalidIssuer(expected, found string) *Error {
-	return &Error{ReasonIssuer, fmt.Sprintf("AKV10032: Invalid issuer. Expected one of %s, found %s.", expected, found)}
+	return &Error{ReasonIssuer, fmt.Sprintf("AKV10032: Invalid issuer. Expected one of %s, found %s.", expected, echoed(found))}
+}
+
+// echoed prepares a claim for a refusal message: bounded like an echoed
+// header, with control characters escaped so the message stays one line
+// (a token's aud comes from whatever scope a client asked for).
+func echoed(claim string) string {
+	if len(claim) > maxEchoedHeader {
+		claim = strings.ToValidUTF8(claim[:maxEchoedHeader], "")
+	}
+	if !strings.ContainsFunc(claim, unicode.IsControl) {
+		return claim
+	}
+	var b strings.Builder
+	for _, r := range claim {
+		if unicode.IsControl(r) {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // capableError is an *Error about a token of ours that declared the "cp1"

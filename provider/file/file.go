@@ -14,7 +14,10 @@
 // contents the value, byte for byte. Names starting with '.' are skipped,
 // which hides the "..data" and "..2024_..." entries Kubernetes uses to swap
 // contents atomically; the visible names are symlinks through "..data", and
-// are followed.
+// are followed. Links are followed only while they stay inside the
+// directory, as those relative links do: a link out of it (to
+// /proc/self/environ, through "..") or an absolute one is refused with
+// provider.ErrPermissionDenied and not listed.
 //
 // Importing the package registers the "file" URI scheme with package provider:
 //
@@ -284,78 +287,109 @@ var (
 	errNotRegular = errors.New("not a regular file")
 )
 
-// readBounded reads path, refusing files over maxBytes without reading them
-// whole.
-func readBounded(path string, maxBytes int64) ([]byte, error) {
-	// Opening a FIFO blocks until a writer comes and a device never ends,
-	// so those are refused up front. (A directory fails on read, as an I/O
-	// error that a finished rename may clear.)
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, err
+// openHook, when set by a test, runs just before a file is opened, so a
+// test can swap the file for another kind of file in that window.
+var openHook func(path string)
+
+// readBounded reads the file that open (os.OpenFile, or an os.Root's
+// OpenFile) opens at path, refusing anything but a regular file and files
+// over maxBytes without reading them whole. It returns the opened file's
+// own FileInfo, which describes exactly the contents read.
+//
+// The file is opened with O_NONBLOCK and judged by fstat on the opened
+// descriptor, not by a stat of the path beforehand: a FIFO swapped in
+// between a stat and a blocking open would otherwise wait forever for a
+// writer. (O_NONBLOCK changes nothing for a regular file.)
+func readBounded(open func(string, int, fs.FileMode) (*os.File, error), path string, maxBytes int64) ([]byte, fs.FileInfo, error) {
+	if openHook != nil {
+		openHook(path)
 	}
-	if info.Mode()&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0 {
-		return nil, fmt.Errorf("%s: %w (%s)", path, errNotRegular, info.Mode().Type())
-	}
-	f, err := os.Open(path)
+	f, err := open(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if info.IsDir() {
+		// An I/O failure that a finished rename may clear: unavailable.
+		return nil, nil, &fs.PathError{Op: "read", Path: path, Err: syscall.EISDIR}
+	}
+	if !info.Mode().IsRegular() {
+		// A FIFO, device or socket.
+		return nil, nil, fmt.Errorf("%s: %w (%s)", path, errNotRegular, info.Mode().Type())
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if int64(len(data)) > maxBytes {
-		return nil, fmt.Errorf("%s: %w: over %d bytes", path, errTooLarge, maxBytes)
+		return nil, nil, fmt.Errorf("%s: %w: over %d bytes", path, errTooLarge, maxBytes)
 	}
-	return data, nil
+	return data, info, nil
+}
+
+// unchanged reports whether info, a fresh stat of the file, proves that
+// the contents of snap are still current without reading them: the same
+// file (inode), size, modification and change times, with the
+// modification well before snap was read.
+func (snap *snapshot) unchanged(info fs.FileInfo) bool {
+	return os.SameFile(snap.info, info) && snap.info.Size() == info.Size() &&
+		snap.info.ModTime().Equal(info.ModTime()) && changeTime(snap.info).Equal(changeTime(info)) &&
+		snap.readAt.Sub(info.ModTime()) > racyWindow
 }
 
 // load returns the current snapshot of a structured file, parsing only
-// when the contents changed.
+// when the contents changed. No lock is held while the file is opened or
+// read, so a file that blocks one call cannot block every other.
 func (p *Provider) load() (*snapshot, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	info, err := os.Stat(p.path)
 	if err != nil {
 		return nil, err
 	}
+	p.mu.Lock()
 	old := p.snap
-	if old != nil && os.SameFile(old.info, info) && old.info.Size() == info.Size() &&
-		old.info.ModTime().Equal(info.ModTime()) && changeTime(old.info).Equal(changeTime(info)) &&
-		old.readAt.Sub(info.ModTime()) > racyWindow {
+	p.mu.Unlock()
+	if old != nil && old.unchanged(info) {
 		return old, nil
 	}
 	readAt := time.Now()
-	data, err := readBounded(p.path, p.maxBytes)
+	data, info, err := readBounded(os.OpenFile, p.path, p.maxBytes)
 	if err != nil {
 		return nil, err
 	}
 	p.reads.Add(1)
 	sum := sha256.Sum256(data)
+	snap := &snapshot{info: info, readAt: readAt, sum: sum}
 	if old != nil && sum == old.sum {
-		p.snap = &snapshot{info: info, readAt: readAt, sum: sum, secrets: old.secrets}
-		return p.snap, nil
+		snap.secrets = old.secrets
+	} else {
+		p.parses.Add(1)
+		// Editors on Windows often start UTF-8 files with a byte-order
+		// mark, which none of the formats allows; it carries no content.
+		text := bytes.TrimPrefix(data, utf8BOM)
+		switch p.format {
+		case FormatYAML:
+			snap.secrets, err = parseYAML(p.path, text, p.sep)
+		case FormatJSON:
+			snap.secrets, err = parseJSON(p.path, text, p.sep)
+		case FormatDotenv:
+			snap.secrets, err = parseDotenv(p.path, text)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	p.parses.Add(1)
-	// Editors on Windows often start UTF-8 files with a byte-order mark,
-	// which none of the formats allows; it carries no content.
-	text := bytes.TrimPrefix(data, utf8BOM)
-	var secrets map[string]string
-	switch p.format {
-	case FormatYAML:
-		secrets, err = parseYAML(p.path, text, p.sep)
-	case FormatJSON:
-		secrets, err = parseJSON(p.path, text, p.sep)
-	case FormatDotenv:
-		secrets, err = parseDotenv(p.path, text)
+	p.mu.Lock()
+	// Calls that read concurrently each return what they read; the one
+	// that read last is kept.
+	if p.snap == nil || !p.snap.readAt.After(readAt) {
+		p.snap = snap
 	}
-	if err != nil {
-		return nil, err
-	}
-	p.snap = &snapshot{info: info, readAt: readAt, sum: sum, secrets: secrets}
-	return p.snap, nil
+	p.mu.Unlock()
+	return snap, nil
 }
 
 // checkName enforces the naming rule: non-empty, no control characters;
@@ -412,12 +446,15 @@ func lookup(snap *snapshot, path, name string) (provider.Secret, error) {
 	}, nil
 }
 
+// getFromDir reads the file called name in the directory. Symbolic links
+// are followed only while they stay inside the directory (os.Root), as
+// Kubernetes' relative "name -> ..data/name" links do: a link to
+// /proc/self/environ or /etc/shadow is not a secret of the volume.
 func (p *Provider) getFromDir(name string) (provider.Secret, error) {
-	path := filepath.Join(p.path, name)
 	fail := func(err error) (provider.Secret, error) {
 		return provider.Secret{}, provider.NewError(Name, "get", name, classify(err), err)
 	}
-	info, err := os.Stat(path)
+	root, err := os.OpenRoot(p.path)
 	if err != nil {
 		// A missing file is a missing secret, unless the directory
 		// itself is gone.
@@ -426,17 +463,30 @@ func (p *Provider) getFromDir(name string) (provider.Secret, error) {
 		}
 		return fail(err)
 	}
-	if info.Mode()&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0 {
-		return fail(fmt.Errorf("%s is not a regular file: %w", path, fs.ErrNotExist))
-	}
-	data, err := readBounded(path, p.maxBytes)
-	if err != nil {
+	defer root.Close()
+	data, info, err := readBounded(root.OpenFile, name, p.maxBytes)
+	switch {
+	case err == nil:
+	case errors.Is(err, errNotRegular):
+		return fail(fmt.Errorf("%s is not a regular file: %w", filepath.Join(p.path, name), fs.ErrNotExist))
+	case !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) && isSymlink(root, name):
+		// os.Root refuses links that leave the directory (and absolute
+		// links, which it cannot vouch for) with an error of no kind.
+		return provider.Secret{}, provider.NewError(Name, "get", name, provider.ErrPermissionDenied,
+			fmt.Errorf("%s is a symbolic link that does not resolve inside the directory", filepath.Join(p.path, name)))
+	default:
 		return fail(err)
 	}
 	return provider.Secret{
 		Metadata: provider.Metadata{Name: name, Enabled: true, Updated: info.ModTime()},
 		Value:    provider.NewValue(string(data)),
 	}, nil
+}
+
+// isSymlink reports whether name is itself a symbolic link in root.
+func isSymlink(root *os.Root, name string) bool {
+	info, err := root.Lstat(name)
+	return err == nil && info.Mode()&fs.ModeSymlink != 0
 }
 
 // ListSecrets implements provider.Lister: the keys of a structured file in
@@ -470,7 +520,13 @@ func (p *Provider) ListSecrets(ctx context.Context) iter.Seq2[provider.Metadata,
 }
 
 func (p *Provider) listDir(ctx context.Context, yield func(provider.Metadata, error) bool) {
-	entries, err := os.ReadDir(p.path)
+	root, err := os.OpenRoot(p.path)
+	if err != nil {
+		yield(provider.Metadata{}, provider.NewError(Name, "list", "", classify(err), err))
+		return
+	}
+	defer root.Close()
+	entries, err := fs.ReadDir(root.FS(), ".")
 	if err != nil {
 		yield(provider.Metadata{}, provider.NewError(Name, "list", "", classifySource(err), err))
 		return
@@ -484,8 +540,9 @@ func (p *Provider) listDir(ctx context.Context, yield func(provider.Metadata, er
 			return
 		}
 		// Stat follows the symlink through ..data; a dangling link
-		// (mid-update or removed) is not a secret.
-		info, err := os.Stat(filepath.Join(p.path, e.Name()))
+		// (mid-update or removed), or one leading out of the directory,
+		// is not a secret.
+		info, err := root.Stat(e.Name())
 		if err != nil || !info.Mode().IsRegular() {
 			continue
 		}

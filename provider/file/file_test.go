@@ -96,7 +96,7 @@ func TestMalformedFilesNameFileAndLineButNoValue(t *testing.T) {
 		{"bad-second-doc.yaml", "a: " + sentinel + "\n---\nb: y\n c: z\n", 4, "malformed YAML"},
 		{"top.yaml", "- " + sentinel + "\n", 1, "top level must be a mapping"},
 		{"binary.yaml", "a: 1\nb: !!binary " + sentinel + "%\n", 2, `key "b": !!binary value is not valid base64`},
-		{"cycle.yaml", "pw: " + sentinel + "\na: &x\n  b: *x\n", 3, `key "a.b": alias *x refers to a mapping that contains it`},
+		{"cycle.yaml", "pw: " + sentinel + "\na: &x\n  b: *x\n", 3, `key "a.b": an alias refers to a mapping that contains it`},
 		{"bomb.yaml", aliasBomb(sentinel, 12), 8, "aliases expand to too many names"},
 		{"deep.json", "{\"pw\": \"" + sentinel + "\",\n" + strings.Repeat(`"a":{`, 100_000) + strings.Repeat("}", 100_001),
 			2, "a name is longer than 1024 bytes"},

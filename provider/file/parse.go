@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/secretkit/secretkit/internal/yamlmsg"
 )
 
 // ParseError reports a malformed secrets file. It names the file and, where
@@ -76,10 +78,10 @@ func (f *flattener) add(name string, line int, value string) error {
 		return f.fail(line, "a name is longer than %d bytes", maxNameBytes)
 	}
 	if err := validKey(name); err != nil {
-		return f.fail(line, "key %q: %v", name, err)
+		return f.fail(line, "%s: %v", showKey(name), err)
 	}
 	if first, dup := f.lines[name]; dup {
-		return f.fail(line, "duplicate key %q (first defined on line %d)", name, first)
+		return f.fail(line, "duplicate %s (first defined on line %d)", showKey(name), first)
 	}
 	f.secrets[name] = value
 	f.lines[name] = line
@@ -101,27 +103,40 @@ func validKey(name string) error {
 	return nil
 }
 
+// shownKey is the charset of keys an error message may quote: what secret
+// names are made of. A key outside it, such as "password hunter2" from a
+// flow mapping missing its ':', may really be a value, so it is described
+// instead of quoted.
+var shownKey = regexp.MustCompile(`^[A-Za-z0-9_./-]{1,256}$`)
+
+// showKey names a key in an error message.
+func showKey(name string) string {
+	if shownKey.MatchString(name) {
+		return "key " + strconv.Quote(name)
+	}
+	return "a key (not shown: it has characters a name rarely has and may be a value)"
+}
+
+// yamlTags are the tags a value may carry explicitly. Any other, such as
+// the "!pw" an unquoted "!pw..." value turns into, would silently eat the
+// start of the value.
+var yamlTags = map[string]bool{"!!str": true, "!!binary": true, "!!null": true, "!!bool": true,
+	"!!int": true, "!!float": true, "!!timestamp": true}
+
 // aliasNameBytes is how many bytes of names the aliases of a size-byte YAML
 // file may produce: generous for sharing a block of settings many times,
 // yet bounded, where an alias bomb of a few hundred bytes asks for
 // gigabytes.
 func aliasNameBytes(size int) int { return 1<<20 + 16*size }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
 func parseYAML(path string, data []byte, sep string) (map[string]string, error) {
 	f := newFlattener(path, sep)
 	f.aliasBudget = aliasNameBytes(len(data))
-	// yaml.v3 syntax errors are "yaml: line N: <fixed problem text>"; they
-	// describe the grammar, not the content.
+	// yaml.v3 quotes an unknown anchor, which an unquoted "*value" is;
+	// yamlmsg keeps only the line and the kind of problem.
 	syntaxError := func(err error) error {
-		msg := err.Error()
-		line := 0
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = msg[len(m[0]):]
-		}
-		return f.fail(line, "malformed YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+		line, msg := yamlmsg.Syntax(err, data)
+		return f.fail(line, "malformed YAML: %s", msg)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
@@ -150,6 +165,9 @@ func parseYAML(path string, data []byte, sep string) (map[string]string, error) 
 		return f.secrets, nil // empty file
 	}
 	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" && root.Value == "" && root.Anchor == "" {
+		return f.secrets, nil // only "---": an empty document, as a trailing one is
+	}
 	if root.Kind != yaml.MappingNode {
 		return nil, f.fail(root.Line, "the top level must be a mapping of names to values")
 	}
@@ -175,9 +193,15 @@ func (f *flattener) walkYAML(prefix string, m *yaml.Node, aliasLine int) error {
 			return f.fail(k.Line, "merge keys (<<) are not supported")
 		}
 		if first, dup := seen[k.Value]; dup {
-			return f.fail(k.Line, "duplicate key %q (first defined on line %d)", k.Value, first)
+			return f.fail(k.Line, "duplicate %s (first defined on line %d)", showKey(k.Value), first)
 		}
 		seen[k.Value] = k.Line
+		if m.Style&yaml.FlowStyle != 0 && k.Style == 0 && strings.ContainsAny(k.Value, " \t") &&
+			v.Kind == yaml.ScalarNode && v.Tag == "!!null" && v.Value == "" && v.Style == 0 && v.Anchor == "" {
+			// {password hunter2}: a ':' is missing, and the key would turn
+			// a value into a listed name.
+			return f.fail(k.Line, "a key with a space and no value in a {...} mapping: is a ':' missing? (the key is not shown; it may be a value)")
+		}
 		name, err := f.join(prefix, k.Value, k.Line)
 		if err != nil {
 			return err
@@ -185,7 +209,7 @@ func (f *flattener) walkYAML(prefix string, m *yaml.Node, aliasLine int) error {
 		valueAliasLine := aliasLine
 		if v.Kind == yaml.AliasNode {
 			if f.walking[v.Alias] {
-				return f.fail(v.Line, "key %q: alias *%s refers to a mapping that contains it", name, v.Value)
+				return f.fail(v.Line, "%s: an alias refers to a mapping that contains it", showKey(name))
 			}
 			if valueAliasLine == 0 {
 				valueAliasLine = v.Line
@@ -194,7 +218,7 @@ func (f *flattener) walkYAML(prefix string, m *yaml.Node, aliasLine int) error {
 		}
 		if valueAliasLine > 0 {
 			if f.aliasBudget -= len(name) + 1; f.aliasBudget < 0 {
-				return f.fail(valueAliasLine, "key %q: aliases expand to too many names", name)
+				return f.fail(valueAliasLine, "%s: aliases expand to too many names", showKey(name))
 			}
 		}
 		switch v.Kind {
@@ -203,6 +227,12 @@ func (f *flattener) walkYAML(prefix string, m *yaml.Node, aliasLine int) error {
 				return err
 			}
 		case yaml.ScalarNode:
+			if v.Style&yaml.TaggedStyle != 0 && !yamlTags[v.ShortTag()] {
+				return f.fail(v.Line, "%s: the value has a YAML tag (!...) that secrets do not use; quote a value that starts with '!'", showKey(name))
+			}
+			if v.Anchor != "" && v.Value == "" {
+				return f.fail(v.Line, "%s: an anchor (&...) with no value; quote a value that starts with '&'", showKey(name))
+			}
 			value := v.Value
 			switch v.Tag {
 			case "!!null":
@@ -212,7 +242,7 @@ func (f *flattener) walkYAML(prefix string, m *yaml.Node, aliasLine int) error {
 				// decoding it makes YAML files binary-safe.
 				b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(v.Value), ""))
 				if err != nil {
-					return f.fail(v.Line, "key %q: !!binary value is not valid base64", name)
+					return f.fail(v.Line, "%s: !!binary value is not valid base64", showKey(name))
 				}
 				value = string(b)
 			}
@@ -220,7 +250,7 @@ func (f *flattener) walkYAML(prefix string, m *yaml.Node, aliasLine int) error {
 				return err
 			}
 		default:
-			return f.fail(v.Line, "key %q: lists are not supported; use a mapping or a string", name)
+			return f.fail(v.Line, "%s: lists are not supported; use a mapping or a string", showKey(name))
 		}
 	}
 	return nil
@@ -270,7 +300,7 @@ func parseJSON(path string, data []byte, sep string) (map[string]string, error) 
 			key, _ := tok.(string)
 			line := lineAt(dec.InputOffset())
 			if first, dup := seen[key]; dup {
-				return f.fail(line, "duplicate key %q (first defined on line %d)", key, first)
+				return f.fail(line, "duplicate %s (first defined on line %d)", showKey(key), first)
 			}
 			seen[key] = line
 			name, err := f.join(prefix, key, line)
@@ -285,7 +315,7 @@ func parseJSON(path string, data []byte, sep string) (map[string]string, error) 
 			switch v := tok.(type) {
 			case json.Delim:
 				if v != '{' {
-					return f.fail(line, "key %q: arrays are not supported; use an object or a string", name)
+					return f.fail(line, "%s: arrays are not supported; use an object or a string", showKey(name))
 				}
 				if err := walk(name); err != nil {
 					return err
@@ -357,13 +387,13 @@ func parseDotenv(path string, data []byte) (map[string]string, error) {
 		if valueStart < end && (s[valueStart] == '"' || s[valueStart] == '\'') {
 			v, n, err := unquoteDotenv(s[valueStart:])
 			if err != nil {
-				return nil, f.fail(startLine, "key %q: %v", key, err)
+				return nil, f.fail(startLine, "%s: %v", showKey(key), err)
 			}
 			closing := valueStart + n
 			line += strings.Count(s[valueStart:closing], "\n")
 			end = lineEnd(closing)
 			if t := strings.TrimSpace(s[closing:end]); t != "" && !strings.HasPrefix(t, "#") {
-				return nil, f.fail(line, "key %q: unexpected text after the closing quote", key)
+				return nil, f.fail(line, "%s: unexpected text after the closing quote", showKey(key))
 			}
 			value = v
 		} else {

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/secretkit/secretkit/internal/yamlmsg"
 )
 
 // YAMLNode expands the references in the string scalars of doc in place:
@@ -89,9 +91,13 @@ func (r *Resolver) YAML(ctx context.Context, src []byte, file string) ([]byte, e
 			break
 		}
 		if err != nil {
-			// yaml.v3 errors quote the offending text only in type
-			// errors, which Decode into a Node does not produce.
-			return nil, fmt.Errorf("%s: %w", file, err)
+			// yaml.v3 quotes the name of an unknown anchor, which an
+			// unquoted "*value" is: only the line and the problem stay.
+			line, msg := yamlmsg.Syntax(err, src)
+			if line == 0 {
+				return nil, fmt.Errorf("%s: malformed YAML: %s", file, msg)
+			}
+			return nil, fmt.Errorf("%s:%d: malformed YAML: %s", file, line, msg)
 		}
 		docs = append(docs, &doc)
 	}

@@ -121,8 +121,13 @@ func TestYAMLRejectsBinaryValues(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 	_, err = r.YAML(context.Background(), []byte("k: [unterminated\n"), "bad.yaml")
-	if err == nil || !strings.HasPrefix(err.Error(), "bad.yaml: yaml: line") {
+	if err == nil || err.Error() != "bad.yaml:1: malformed YAML: did not find expected ',' or ']'" {
 		t.Errorf("malformed YAML: err = %v", err)
+	}
+	// An unquoted *value is read as an alias; the error does not name it.
+	_, err = r.YAML(context.Background(), []byte("a: b\npassword: *Xk9secretA\n"), "bad.yaml")
+	if err == nil || err.Error() != "bad.yaml:2: malformed YAML: an alias (*name) refers to an anchor that is not defined; quote a value that starts with '*'" {
+		t.Errorf("unknown alias: err = %v", err)
 	}
 }
 

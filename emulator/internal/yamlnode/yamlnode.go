@@ -11,6 +11,7 @@ package yamlnode
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 
@@ -86,7 +87,7 @@ func Map(n *yaml.Node, what string) (Mapping, error) {
 		}
 		for _, e := range m.entries {
 			if e.Key.Value == k.Value {
-				return Mapping{}, Errorf(k, "duplicate key %q in %s (first at line %d)", k.Value, what, e.Key.Line)
+				return Mapping{}, Errorf(k, "duplicate %s in %s (first at line %d)", showKey(n, k, n.Content[i+1]), what, e.Key.Line)
 			}
 		}
 		m.entries = append(m.entries, Entry{k, n.Content[i+1]})
@@ -109,10 +110,27 @@ func Strict(n *yaml.Node, what, where string, keys ...string) (Mapping, error) {
 func (m Mapping) Known(where string, keys ...string) error {
 	for _, e := range m.entries {
 		if !slices.Contains(keys, e.Key.Value) {
-			return Errorf(e.Key, "unknown key %q%s", e.Key.Value, where)
+			return Errorf(e.Key, "unknown %s%s", showKey(m.Node, e.Key, e.Value), where)
 		}
 	}
 	return nil
+}
+
+// settingsKey is what a settings key looks like; only such keys are
+// quoted in messages.
+var settingsKey = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
+
+// showKey names key k of mapping m (value v) in a message. A key is quoted
+// only when it looks like a settings key and has a value: in
+// {name: db, value hunter2} the "key" is a value missing its ':'.
+func showKey(m, k, v *yaml.Node) string {
+	v = resolve(v)
+	missingColon := m.Style&yaml.FlowStyle != 0 && v != nil && v.Kind == yaml.ScalarNode &&
+		v.Tag == "!!null" && v.Value == "" && v.Style == 0
+	if settingsKey.MatchString(k.Value) && !missingColon {
+		return "key " + strconv.Quote(k.Value)
+	}
+	return "key (not shown: it may be a value; is a ':' missing?)"
 }
 
 // Get returns the value of key, or nil when the key is absent.
@@ -167,8 +185,16 @@ func Str(n *yaml.Node, what string) (string, error) {
 	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
 		return "", Errorf(n, "%s must be a string", what)
 	}
+	if n.Style&yaml.TaggedStyle != 0 && !standardTags[n.ShortTag()] {
+		// An unquoted "!pw..." is a tag: the value would lose its start.
+		return "", Errorf(n, "%s has a YAML tag (!...); quote a value that starts with '!'", what)
+	}
 	return n.Value, nil
 }
+
+// standardTags are the explicit tags a scalar may carry.
+var standardTags = map[string]bool{"!!str": true, "!!int": true, "!!float": true, "!!bool": true,
+	"!!null": true, "!!timestamp": true, "!!binary": true}
 
 // Int returns an integer scalar.
 func Int(n *yaml.Node, what string) (int, error) {
