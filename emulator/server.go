@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -140,7 +141,10 @@ type Server struct {
 
 // DefaultTLSDir is the per-user directory the emulator keeps its key
 // material in, so a user trusts its CA once: $XDG_STATE_HOME/secretkit-emulator,
-// else ~/.local/state/secretkit-emulator, else the user config directory.
+// else ~/.local/state/secretkit-emulator, else the user config directory,
+// else secretkit-emulator-{uid} in the temporary directory (which the
+// emulator refuses to use unless this user owns it and only this user
+// may write it).
 func DefaultTLSDir() string {
 	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
 		return filepath.Join(d, "secretkit-emulator")
@@ -151,7 +155,7 @@ func DefaultTLSDir() string {
 	if d, err := os.UserConfigDir(); err == nil {
 		return filepath.Join(d, "secretkit-emulator")
 	}
-	return filepath.Join(os.TempDir(), "secretkit-emulator")
+	return filepath.Join(os.TempDir(), "secretkit-emulator-"+strconv.Itoa(os.Getuid()))
 }
 
 // Start builds a Server from opts (config, key material, store, seeded
