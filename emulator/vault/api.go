@@ -33,6 +33,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/secretkit/secretkit/emulator/access"
 	"github.com/secretkit/secretkit/emulator/clock"
@@ -349,6 +350,12 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.vault(p.name)
 	req.query = parseQuery(r.URL.RawQuery)
 	req.version = req.query.Get("api-version")
+	if len(req.query["api-version"]) > 1 {
+		// unconfirmed: the service's answer to a repeated api-version;
+		// taking one silently could run another version than meant.
+		a.fail(req, badParameter("The api-version query parameter must be given once."))
+		return
+	}
 	if req.version == "" {
 		// unconfirmed: the service's wording for a missing api-version.
 		a.fail(req, badParameter("The api-version query parameter (?api-version=) is required for all requests."))
@@ -471,7 +478,15 @@ func (a *API) readBody(req *request, v any, limit int64) bool {
 		return false
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		a.fail(req, badParameter(msgBadJSON))
+		if !utf8.Valid(data) {
+			a.fail(req, badParameter(msgBadUTF8))
+		} else {
+			a.fail(req, badParameter(msgBadJSON))
+		}
+		return false
+	}
+	if !validJSONText(data) {
+		a.fail(req, badParameter(msgBadUTF8))
 		return false
 	}
 	return true
