@@ -19,6 +19,7 @@
 package vault
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -29,6 +30,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -106,8 +108,17 @@ const maxBodyBytes = 1 << 20
 
 // maxRestoreBytes bounds a restore body instead: a backup holds every
 // version of a secret, so a blob this emulator produced may be far larger
-// than any other request (hundreds of 25 KB versions).
-const maxRestoreBytes = 64 << 20
+// than any other request (hundreds of 25 KB versions). Backup refuses a
+// secret whose restore body would exceed it, so every backup handed out
+// restores. A variable only so tests can shrink it.
+var maxRestoreBytes int64 = 64 << 20
+
+// maxConcurrentRestores bounds the restores being read and decoded at
+// once: each holds the body, its decoded blob and the decoded record
+// (about three times the body), so peak memory stays near
+// maxConcurrentRestores × 3 × maxRestoreBytes whatever the concurrency.
+// Others wait for a slot (or for their client to give up).
+const maxConcurrentRestores = 2
 
 // latestAPIVersion is what the unknown-version error recommends.
 const latestAPIVersion = "2026-04-01"
@@ -130,6 +141,8 @@ type API struct {
 	authorizer    access.Authorizer
 	log           *slog.Logger
 
+	restoreSlots chan struct{} // see maxConcurrentRestores
+
 	mu           sync.Mutex
 	vaults       map[string]policy // by lowercase name
 	defaultVault string
@@ -143,6 +156,7 @@ func New(opts Options) (*API, error) {
 	a := &API{
 		tenant: opts.Tenant, authenticator: opts.Authenticator, authorizer: opts.Authorizer,
 		log: opts.Logger, vaults: map[string]policy{},
+		restoreSlots: make(chan struct{}, maxConcurrentRestores),
 	}
 	if a.tenant == "" {
 		a.tenant = DefaultTenant
@@ -296,12 +310,54 @@ func newRequestID() string {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	wrote  bool
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
+	s.wrote = true
 	s.ResponseWriter.WriteHeader(code)
 }
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.wrote = true
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// statusClientGone is what the request log records for a request whose
+// client went away before the answer (nginx's 499); it is never sent.
+const statusClientGone = 499
+
+// recoverHandler turns a panic in a handler (a bug, or a storage fault
+// that surfaces as one) into Key Vault's 500 answer and a WARN line, so
+// one bad request or record never takes the process down.
+func (a *API) recoverHandler(rec *statusRecorder, r *http.Request) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	if p == http.ErrAbortHandler {
+		panic(p)
+	}
+	msg := fmt.Sprint(p)
+	if len(msg) > 200 {
+		msg = msg[:200]
+	}
+	a.log.LogAttrs(r.Context(), slog.LevelWarn, "vault handler panic",
+		slog.String("path", r.URL.Path), slog.String("panic", msg))
+	a.log.LogAttrs(r.Context(), slog.LevelDebug, "vault handler panic stack", slog.String("stack", string(debug.Stack())))
+	if !rec.wrote {
+		writeJSON(rec, http.StatusInternalServerError, internalFailure.body())
+	} else {
+		rec.status = http.StatusInternalServerError
+	}
+}
+
+var internalFailure = httpFailure{status: http.StatusInternalServerError, code: "InternalServerError",
+	message: "The server encountered an internal error."}
 
 // request is one request in flight.
 type request struct {
@@ -335,6 +391,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("vault", p.name), slog.String("op", string(req.route.op)),
 			slog.Int("status", rec.status))
 	}()
+	defer a.recoverHandler(rec, r)
 	if !validName {
 		// The real service has no such host (DNS fails first); the
 		// emulator names the problem instead.
@@ -448,6 +505,16 @@ func (a *API) fail(req *request, f httpFailure) {
 }
 
 func (a *API) failErr(req *request, err error) {
+	if clientGone(req.r, err) {
+		// The client cancelled (or hung up): nothing to answer, and no
+		// server fault to report.
+		a.log.LogAttrs(req.r.Context(), slog.LevelDebug, "vault request cancelled",
+			slog.String("path", req.r.URL.Path))
+		if rec, ok := req.w.(*statusRecorder); ok {
+			rec.status = statusClientGone
+		}
+		return
+	}
 	var re *ruleError
 	if !errors.As(err, &re) {
 		// Store errors may name internals but never carry values.
@@ -456,6 +523,12 @@ func (a *API) failErr(req *request, err error) {
 	}
 	f := failureOf(err, req.view.base)
 	writeJSON(req.w, f.status, f.body())
+}
+
+// clientGone reports whether err is the request's own context ending:
+// the client went away, which is not a fault of the server.
+func clientGone(r *http.Request, err error) bool {
+	return r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }
 
 // unconfirmed: the service's wording for a body that is not valid JSON.
@@ -469,6 +542,10 @@ func (a *API) readBody(req *request, v any, limit int64) bool {
 		return false
 	}
 	data, err := io.ReadAll(io.LimitReader(req.r.Body, limit+1))
+	if err != nil && req.r.Context().Err() != nil {
+		a.failErr(req, req.r.Context().Err())
+		return false
+	}
 	if err != nil {
 		a.fail(req, badParameter(msgBadJSON))
 		return false
