@@ -217,23 +217,14 @@ func New(opts Options) (*API, error) {
 	return a, nil
 }
 
-// vault returns the policy of the named vault, creating an unconfigured
-// one with default settings.
-func (a *API) vault(name string) policy {
-	name = strings.ToLower(name)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	p, ok := a.vaults[name]
-	if !ok {
-		p = policy{name: name, retentionDays: kv.DefaultRetentionDays}
-		a.vaults[name] = p
-	}
-	return p
-}
+// vault returns the policy of the named vault: its configuration, or the
+// default settings for a vault created on demand. On-demand vaults are
+// never added to the table (it holds the configured vaults only), so no
+// stream of Host headers can grow it; the store knows them while they
+// hold data, which is all PurgeDue needs.
+func (a *API) vault(name string) policy { return a.peekVault(name) }
 
-// peekVault is vault without creating: an unknown name gets the default
-// settings but is not remembered, so that requests refused before
-// authentication cannot grow the vault table (one entry per Host header).
+// peekVault looks a vault up without remembering it.
 func (a *API) peekVault(name string) policy {
 	name = strings.ToLower(name)
 	a.mu.Lock()
@@ -246,7 +237,7 @@ func (a *API) peekVault(name string) policy {
 
 // resolveHost picks the vault for a Host header and the resource the
 // challenge advertises for it. It does not create the vault (see
-// peekVault): ServeHTTP does that once the caller is authenticated. A
+// peekVault). A
 // vault host whose first label is no legal vault name (kv.ValidVaultName)
 // returns ok false: no such vault can exist, so the request is refused
 // rather than sent to another vault.
@@ -403,8 +394,6 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// Known from here on, so that PurgeDue visits it.
-	a.vault(p.name)
 	req.query = parseQuery(r.URL.RawQuery)
 	req.version = req.query.Get("api-version")
 	if len(req.query["api-version"]) > 1 {
