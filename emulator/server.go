@@ -55,6 +55,27 @@ const (
 	idleTimeout = 2 * time.Minute
 )
 
+// DefaultWriteTimeout is how long one response may take to write: a 64 MiB
+// backup needs far less on any real link, and a client that stops reading
+// is cut off after it instead of holding its connection (and, over
+// HTTP/2, its stream) forever.
+const DefaultWriteTimeout = 2 * time.Minute
+
+// HTTP/2 limits on the vault listener: streams per connection (the SDKs
+// use a handful), and a connection that accepts no bytes for
+// writeByteTimeout, or answers no ping within pingTimeout after
+// sendPingTimeout of silence, is closed.
+const (
+	maxConcurrentStreams = 100
+	writeByteTimeout     = 30 * time.Second
+	sendPingTimeout      = time.Minute
+	pingTimeout          = 15 * time.Second
+)
+
+// maxHeaderBytes bounds request headers (Go's default is 1 MiB); a token
+// is a few KB.
+const maxHeaderBytes = 64 << 10
+
 // purgeInterval is how often scheduled purges run on the wall clock; reads
 // already treat overdue records as purged, so this only reclaims space.
 const purgeInterval = time.Minute
@@ -103,6 +124,11 @@ type Options struct {
 	// wall clock.
 	FrozenAt time.Time
 
+	// WriteTimeout bounds writing one response: a client that stops
+	// reading (a slow reader, a zero HTTP/2 window) is cut off after it.
+	// Zero means DefaultWriteTimeout.
+	WriteTimeout time.Duration
+
 	// Logger receives request and lifecycle logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -120,6 +146,7 @@ type Server struct {
 
 	vaultLn, identityLn net.Listener
 	vaultSrv, idSrv     *http.Server
+	writeTimeout        time.Duration
 
 	// workloadWritten is when (wall clock) WriteWorkloadTokenFile last
 	// wrote the federated token file, zero before; the server then keeps
@@ -265,6 +292,10 @@ func newServer(ctx context.Context, opts Options) (*Server, error) {
 		logger:    logger,
 		advertise: opts.AdvertiseHost,
 	}
+	s.writeTimeout = opts.WriteTimeout
+	if s.writeTimeout <= 0 {
+		s.writeTimeout = DefaultWriteTimeout
+	}
 	if err := s.seed(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -308,20 +339,35 @@ func (s *Server) listen(opts Options) error {
 
 func (s *Server) serve() {
 	tlsConfig := s.authority.TLSConfig()
+	// net/http reports TLS handshake failures and its own refusals through
+	// ErrorLog: at WARN, summarised when they come in floods.
+	errorLog := newServerErrorLog(s.logger, time.Now)
 	s.vaultSrv = &http.Server{
-		Handler:           s.vaultHandler(),
+		Handler:           s.recoverPanics("vault", s.vaultHandler()),
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       readTimeout,
+		WriteTimeout:      s.writeTimeout,
 		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          errorLog,
+		// "OPTIONS *" reaches the vault API, which answers in its own shape.
+		DisableGeneralOptionsHandler: true,
+		HTTP2: &http.HTTP2Config{
+			MaxConcurrentStreams: maxConcurrentStreams,
+			WriteByteTimeout:     writeByteTimeout,
+			SendPingTimeout:      sendPingTimeout,
+			PingTimeout:          pingTimeout,
+		},
 	}
 	s.idSrv = &http.Server{
-		Handler:           s.identityHandler(),
+		Handler:           s.recoverPanics("identity", s.identityHandler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       readTimeout,
+		WriteTimeout:      s.writeTimeout,
 		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          errorLog,
 	}
 	s.failed = make(chan struct{})
 	// ServeTLS (not Serve over a tls.Listener) also offers HTTP/2, as Key Vault does.
@@ -370,6 +416,13 @@ func (s *Server) chores() {
 }
 
 func (s *Server) purgeDue(ctx context.Context) {
+	// A damaged record must not take the process down from the chore
+	// goroutine: log it, and the next round tries again.
+	defer func() {
+		if p := recover(); p != nil {
+			s.logger.Warn("scheduled purge panicked", "panic", fmt.Sprint(p))
+		}
+	}()
 	if n, err := s.vaultAPI.PurgeDue(ctx); err != nil {
 		s.logger.Error("scheduled purge failed", "err", err)
 	} else if n > 0 {
