@@ -95,7 +95,12 @@ func OpenBolt(path string, opts *BoltOptions) (*Bolt, error) {
 	if opts != nil && opts.LockTimeout > 0 {
 		timeout = opts.LockTimeout
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout})
+	// A damaged file is refused before bbolt opens it for writing (and
+	// before it could fault on it).
+	if err := verifyFile(path, timeout); err != nil {
+		return nil, err
+	}
+	db, err := openGuarded(path, timeout)
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fileInUseError{path: path}
@@ -113,16 +118,43 @@ func OpenBolt(path string, opts *BoltOptions) (*Bolt, error) {
 	return &Bolt{db: db, path: path}, nil
 }
 
+// openGuarded is bbolt.Open with memory faults and panics on damage the
+// checks missed turned into an error.
+func openGuarded(path string, timeout time.Duration) (db *bbolt.DB, err error) {
+	defer guardFault(path, &err)()
+	return bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout})
+}
+
+// view and update run a transaction; a fault or panic on a damaged page
+// becomes an ErrCorrupt error, so one request fails and the process stays.
+func (b *Bolt) view(fn func(*bbolt.Tx) error) (err error) {
+	defer guardFault(b.path, &err)()
+	return b.db.View(fn)
+}
+
+func (b *Bolt) update(fn func(*bbolt.Tx) error) (err error) {
+	defer guardFault(b.path, &err)()
+	return b.db.Update(fn)
+}
+
 // prepareFile lays out a new file, or checks that an existing one is ours
-// and of a known format. bbolt panics on some kinds of damaged pages; that
-// is turned into an open error here so a bad file never crashes the
-// emulator at start.
+// and of a known format. An existing file is only read: the check commits
+// nothing. bbolt panics on some kinds of damaged pages; that is turned
+// into an open error here so a bad file never crashes the emulator at
+// start.
 func prepareFile(db *bbolt.DB, path string) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = corruptf("data file %s is damaged (%v)", path, p)
-		}
-	}()
+	defer guardFault(path, &err)()
+	laidOut := false
+	err = db.View(func(tx *bbolt.Tx) error {
+		laidOut = tx.Bucket(bucketMeta) != nil
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if laidOut {
+		return db.View(checkLayout(path))
+	}
 	return db.Update(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
@@ -141,6 +173,14 @@ func prepareFile(db *bbolt.DB, path string) (err error) {
 			_, err = tx.CreateBucket(bucketVaults)
 			return err
 		}
+		return checkLayout(path)(tx)
+	})
+}
+
+// checkLayout checks that a laid-out file is ours and of a known format.
+func checkLayout(path string) func(*bbolt.Tx) error {
+	return func(tx *bbolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
 		raw := meta.Get(keyFormat)
 		format, convErr := strconv.Atoi(string(raw))
 		switch {
@@ -155,7 +195,7 @@ func prepareFile(db *bbolt.DB, path string) (err error) {
 			return corruptf("data file %s has no vaults bucket", path)
 		}
 		return nil
-	})
+	}
 }
 
 // Path returns the data file's path.
@@ -200,7 +240,7 @@ func (b *Bolt) Get(ctx context.Context, vault, name string) (Record, error) {
 	}
 	key := []byte(Key(name))
 	var rec Record
-	err := b.db.View(func(tx *bbolt.Tx) error {
+	err := b.view(func(tx *bbolt.Tx) error {
 		bucket := tx.Bucket(bucketVaults).Bucket([]byte(vault))
 		if bucket == nil {
 			return ErrNotFound
@@ -243,7 +283,7 @@ func (b *Bolt) Update(ctx context.Context, vault, name string, mutate Mutation) 
 	}
 	key := []byte(Key(name))
 	var written *Record
-	err := b.db.Update(func(tx *bbolt.Tx) error {
+	err := b.update(func(tx *bbolt.Tx) error {
 		vaults := tx.Bucket(bucketVaults)
 		bucket := vaults.Bucket([]byte(vault))
 		var current Record
@@ -306,7 +346,7 @@ func (b *Bolt) Vaults(ctx context.Context) ([]string, error) {
 		return nil, ErrClosed
 	}
 	var names []string
-	err := b.db.View(func(tx *bbolt.Tx) error {
+	err := b.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketVaults).ForEachBucket(func(name []byte) error {
 			if k, _ := tx.Bucket(bucketVaults).Bucket(name).Cursor().First(); k != nil {
 				names = append(names, string(name))
@@ -329,7 +369,7 @@ func (b *Bolt) List(ctx context.Context, vault, after string, limit int) ([]Reco
 		return nil, ErrClosed
 	}
 	var out []Record
-	err := b.db.View(func(tx *bbolt.Tx) error {
+	err := b.view(func(tx *bbolt.Tx) error {
 		bucket := tx.Bucket(bucketVaults).Bucket([]byte(vault))
 		if bucket == nil {
 			return nil
@@ -369,7 +409,7 @@ func (b *Bolt) Reset(ctx context.Context) error {
 	if b.closed.Load() {
 		return ErrClosed
 	}
-	err := b.db.Update(func(tx *bbolt.Tx) error {
+	err := b.update(func(tx *bbolt.Tx) error {
 		if err := tx.DeleteBucket(bucketVaults); err != nil {
 			return err
 		}
