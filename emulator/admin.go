@@ -20,6 +20,9 @@ import (
 //	POST /_emulator/reset                  drops all state and re-seeds the config's secrets
 //	GET  /_emulator/env                    the client environment as JSON
 //	POST /_emulator/federated-token?identity=NAME   a workload-identity client assertion
+//	GET  /_emulator/faults                 the fault-injection rules in force
+//	POST /_emulator/faults                 {"faults":[{"operation":"get","status":503,"retryAfter":1,"count":2}]} replaces them
+//	DELETE /_emulator/faults               removes them
 //
 // Every route but health needs the header AdminHeader: 1 and refuses an
 // Origin other than the listener's own (see guardAdmin).
@@ -135,6 +138,7 @@ func (s *Server) adminRoutes() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte(tok))
 	})
+	s.handleFaults(mux)
 	mux.HandleFunc("/_emulator/", func(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusNotFound, "no admin route "+r.Method+" "+r.URL.Path)
 	})

@@ -34,6 +34,7 @@ import (
 	"github.com/secretkit/secretkit/emulator/access"
 	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/config"
+	"github.com/secretkit/secretkit/emulator/faults"
 	"github.com/secretkit/secretkit/emulator/identity"
 	"github.com/secretkit/secretkit/emulator/store"
 	"github.com/secretkit/secretkit/emulator/tlsca"
@@ -147,6 +148,7 @@ type Server struct {
 	vaultLn, identityLn net.Listener
 	vaultSrv, idSrv     *http.Server
 	writeTimeout        time.Duration
+	faults              *faults.Set
 
 	// workloadWritten is when (wall clock) WriteWorkloadTokenFile last
 	// wrote the federated token file, zero before; the server then keeps
@@ -256,6 +258,11 @@ func newServer(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 
+	injected := &faults.Set{}
+	if err := injected.Replace(cfg.Faults); err != nil {
+		return nil, err
+	}
+
 	var st store.Store
 	if opts.DataFile != "" {
 		st, err = store.OpenBolt(opts.DataFile, nil)
@@ -276,6 +283,7 @@ func newServer(ctx context.Context, opts Options) (*Server, error) {
 		Placement: access.Placement{SubscriptionID: cfg.SubscriptionID(), ResourceGroup: "emulator", Location: "local"},
 		BackupKey: backupKey,
 		Logger:    logger,
+		Faults:    injected,
 	})
 	if err != nil {
 		st.Close()
@@ -291,6 +299,7 @@ func newServer(ctx context.Context, opts Options) (*Server, error) {
 		endpoints: endpoints,
 		logger:    logger,
 		advertise: opts.AdvertiseHost,
+		faults:    injected,
 	}
 	s.writeTimeout = opts.WriteTimeout
 	if s.writeTimeout <= 0 {
@@ -435,7 +444,7 @@ func (s *Server) purgeDue(ctx context.Context) {
 // segment, everything else is the Key Vault API (which answers unknown
 // routes the way Key Vault does).
 func (s *Server) vaultHandler() http.Handler {
-	idHandler := s.endpoints.HTTPSHandler()
+	idHandler := s.identityFaults(s.endpoints.HTTPSHandler())
 	tenant := strings.ToLower(s.cfg.Tenant)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
@@ -451,7 +460,7 @@ func (s *Server) vaultHandler() http.Handler {
 func (s *Server) identityHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/_emulator/", s.adminHandler())
-	mux.Handle("/", s.endpoints.HTTPHandler())
+	mux.Handle("/", s.identityFaults(s.endpoints.HTTPHandler()))
 	return mux
 }
 

@@ -39,6 +39,7 @@ import (
 
 	"github.com/secretkit/secretkit/emulator/access"
 	"github.com/secretkit/secretkit/emulator/clock"
+	"github.com/secretkit/secretkit/emulator/faults"
 	"github.com/secretkit/secretkit/emulator/store"
 	"github.com/secretkit/secretkit/kv"
 )
@@ -90,6 +91,9 @@ type Options struct {
 	// Logger receives one line per request (method, path, vault,
 	// operation, status); never values or bodies. nil discards.
 	Logger *slog.Logger
+	// Faults, when set, injects failures into matching operations (after
+	// authentication and routing, before throttling); nil injects none.
+	Faults *faults.Set
 }
 
 // DefaultVault names the only vault when Options.Vaults is empty.
@@ -142,6 +146,7 @@ type API struct {
 	log           *slog.Logger
 
 	restoreSlots chan struct{} // see maxConcurrentRestores
+	faults       *faults.Set
 
 	mu           sync.Mutex
 	vaults       map[string]policy // by lowercase name
@@ -157,6 +162,7 @@ func New(opts Options) (*API, error) {
 		tenant: opts.Tenant, authenticator: opts.Authenticator, authorizer: opts.Authorizer,
 		log: opts.Logger, vaults: map[string]policy{},
 		restoreSlots: make(chan struct{}, maxConcurrentRestores),
+		faults:       opts.Faults,
 	}
 	if a.tenant == "" {
 		a.tenant = DefaultTenant
@@ -347,6 +353,17 @@ func (a *API) recoverHandler(rec *statusRecorder, r *http.Request) {
 	}
 }
 
+// faultBody is an injected failure in Key Vault's error shape.
+func faultBody(status int) any {
+	switch status {
+	case http.StatusServiceUnavailable:
+		return httpFailure{code: "ServiceUnavailable", message: "The service is temporarily unavailable (injected fault)."}.body()
+	case http.StatusTooManyRequests:
+		return httpFailure{code: "Throttled", message: msgThrottled}.body()
+	}
+	return httpFailure{code: "InternalServerError", message: "The server encountered an internal error (injected fault)."}.body()
+}
+
 var internalFailure = httpFailure{status: http.StatusInternalServerError, code: "InternalServerError",
 	message: "The server encountered an internal error."}
 
@@ -429,6 +446,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req.route = rt
 	if !rt.op.VaultWide() && !kv.ValidSecretName(rt.name) {
 		a.fail(req, badParameter("The request URI contains an invalid name: "+rt.name))
+		return
+	}
+	if a.faults.Apply(rec, r, faults.Request{Target: faults.Vault, Operation: rt.op, Vault: p.name}, faultBody) {
 		return
 	}
 	if p.limiter != nil {
