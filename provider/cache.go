@@ -6,6 +6,7 @@ import (
 	"errors"
 	"iter"
 	"maps"
+	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -28,6 +29,18 @@ type CacheOptions struct {
 	// MaxEntries bounds the number of cached (name, version) answers; the
 	// least recently used is evicted first. Zero means DefaultCacheMaxEntries.
 	MaxEntries int
+	// MaxStale, when positive, lets the cache answer with an expired
+	// secret for up to MaxStale past its expiry when the wrapped provider
+	// fails with ErrUnavailable or an unclassified error, so an outage of
+	// the backend does not become an outage of the program. Not-found,
+	// permission-denied and invalid-argument answers, and the caller's own
+	// context ending, are never papered over. Zero serves nothing stale.
+	MaxStale time.Duration
+	// Jitter shortens each entry's TTL by a random fraction of up to
+	// Jitter (0 to 1), so entries cached together, by many replicas that
+	// started together, do not all expire, and hit the backend, at once.
+	// Zero means exact TTLs.
+	Jitter float64
 	// Now returns the current time; nil means time.Now. Tests inject a
 	// fake clock here.
 	Now func() time.Time
@@ -38,7 +51,10 @@ type CacheOptions struct {
 // Only successes, and not-found answers when NegativeTTL is set, are cached.
 // Every other error (denied, unavailable, invalid, context) is returned to
 // the caller and forgotten: permissions can be granted and outages end, and
-// a cached failure would outlive its cause.
+// a cached failure would outlive its cause. With MaxStale set, an outage is
+// answered with the expired secret instead, for a bounded time (see
+// [CacheOptions.MaxStale]). No secret is served past its own Expires time,
+// fresh or stale.
 //
 // Concurrent misses for the same (name, version) share one backend call.
 // That call runs detached from the first caller's cancellation and is
@@ -53,6 +69,8 @@ type Cache struct {
 	ttl         time.Duration
 	negativeTTL time.Duration
 	maxEntries  int
+	maxStale    time.Duration
+	jitter      float64
 	now         func() time.Time
 
 	mu      sync.Mutex
@@ -68,6 +86,10 @@ type cacheEntry struct {
 	secret  Secret
 	err     error // only ever a not-found error
 	expires time.Time
+	// staleUntil is when the entry may no longer stand in for a failing
+	// backend: expires plus MaxStale, but never past the secret's own
+	// Expires; equal to expires when nothing stale may be served.
+	staleUntil time.Time
 }
 
 type flight struct {
@@ -94,8 +116,10 @@ func NewCache(p SecretProvider, opts *CacheOptions) *Cache {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	o.Jitter = min(max(o.Jitter, 0), 1)
 	return &Cache{
 		inner: p, ttl: o.TTL, negativeTTL: o.NegativeTTL, maxEntries: o.MaxEntries, now: o.Now,
+		maxStale: max(o.MaxStale, 0), jitter: o.Jitter,
 		lru: list.New(), entries: map[cacheKey]*list.Element{}, flights: map[cacheKey]*flight{},
 	}
 }
@@ -110,13 +134,18 @@ func (c *Cache) GetSecret(ctx context.Context, name, version string) (Secret, er
 	c.mu.Lock()
 	if el, ok := c.entries[key]; ok {
 		e := el.Value.(*cacheEntry)
-		if c.now().Before(e.expires) {
+		now := c.now()
+		if now.Before(e.expires) {
 			c.lru.MoveToFront(el)
 			c.mu.Unlock()
+			noteCache(ctx, CacheHit)
 			return cloneSecret(e.secret), e.err
 		}
-		c.removeLocked(el)
+		if !now.Before(e.staleUntil) {
+			c.removeLocked(el)
+		}
 	}
+	noteCache(ctx, CacheMiss)
 	f, ok := c.flights[key]
 	if ok {
 		f.waiters++
@@ -130,6 +159,12 @@ func (c *Cache) GetSecret(ctx context.Context, name, version string) (Secret, er
 
 	select {
 	case <-f.done:
+		if f.err != nil && servesStale(f.err) {
+			if s, ok := c.stale(key); ok {
+				noteCache(ctx, CacheStale)
+				return s, nil
+			}
+		}
 		return cloneSecret(f.secret), f.err
 	case <-ctx.Done():
 		c.mu.Lock()
@@ -145,6 +180,30 @@ func (c *Cache) GetSecret(ctx context.Context, name, version string) (Secret, er
 	}
 }
 
+// servesStale reports whether a failure may be answered with a stale
+// secret: an outage, not an answer about the secret or the caller.
+func servesStale(err error) bool {
+	return !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrPermissionDenied) &&
+		!errors.Is(err, ErrInvalidArgument) && !errors.Is(err, context.Canceled) &&
+		!errors.Is(err, context.DeadlineExceeded)
+}
+
+// stale returns the expired secret cached for key while it is within its
+// staleness bound.
+func (c *Cache) stale(key cacheKey) (Secret, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.entries[key]
+	if !ok {
+		return Secret{}, false
+	}
+	e := el.Value.(*cacheEntry)
+	if e.err != nil || !c.now().Before(e.staleUntil) {
+		return Secret{}, false
+	}
+	return cloneSecret(e.secret), true
+}
+
 func (c *Cache) fly(ctx context.Context, key cacheKey, f *flight) {
 	s, err := c.inner.GetSecret(ctx, key.name, key.version)
 	f.cancel()
@@ -157,8 +216,14 @@ func (c *Cache) fly(ctx context.Context, key cacheKey, f *flight) {
 	case f.stale:
 	case err == nil:
 		c.storeLocked(key, s, nil, c.ttl)
-	case c.negativeTTL > 0 && errors.Is(err, ErrNotFound):
-		c.storeLocked(key, Secret{}, err, c.negativeTTL)
+	case errors.Is(err, ErrNotFound) || errors.Is(err, ErrPermissionDenied) || errors.Is(err, ErrInvalidArgument):
+		// The backend answered: an older secret must not stand in for it.
+		if el, ok := c.entries[key]; ok {
+			c.removeLocked(el)
+		}
+		if c.negativeTTL > 0 && errors.Is(err, ErrNotFound) {
+			c.storeLocked(key, Secret{}, err, c.negativeTTL)
+		}
 	}
 	c.mu.Unlock()
 	close(f.done)
@@ -168,7 +233,26 @@ func (c *Cache) storeLocked(key cacheKey, s Secret, err error, ttl time.Duration
 	if el, ok := c.entries[key]; ok {
 		c.removeLocked(el)
 	}
-	e := &cacheEntry{key: key, secret: cloneSecret(s), err: err, expires: c.now().Add(ttl)}
+	now := c.now()
+	if c.jitter > 0 {
+		ttl -= time.Duration(c.jitter * rand.Float64() * float64(ttl))
+	}
+	e := &cacheEntry{key: key, secret: cloneSecret(s), err: err, expires: now.Add(ttl)}
+	e.staleUntil = e.expires
+	if err == nil {
+		e.staleUntil = e.expires.Add(c.maxStale)
+	}
+	if exp := s.Expires; !exp.IsZero() {
+		if !now.Before(exp) {
+			return // already expired: nothing to remember
+		}
+		if exp.Before(e.expires) {
+			e.expires = exp
+		}
+		if exp.Before(e.staleUntil) {
+			e.staleUntil = exp
+		}
+	}
 	c.entries[key] = c.lru.PushFront(e)
 	for c.lru.Len() > c.maxEntries {
 		c.removeLocked(c.lru.Back())

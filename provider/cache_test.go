@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/secretkit/secretkit/provider"
@@ -117,66 +118,74 @@ func TestCacheIsBoundedLRU(t *testing.T) {
 }
 
 func TestCacheDedupesConcurrentMisses(t *testing.T) {
-	m := newMem("mem", "a", "1")
-	m.gate = make(chan struct{})
-	m.entered = make(chan struct{}, 100)
-	c := provider.NewCache(m, nil)
-	const callers = 16
-	var wg sync.WaitGroup
-	results := make(chan string, callers)
-	for range callers {
-		wg.Go(func() {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMem("mem", "a", "1")
+		m.gate = make(chan struct{})
+		m.entered = make(chan struct{}, 100)
+		c := provider.NewCache(m, nil)
+		const callers = 100
+		var wg sync.WaitGroup
+		results := make(chan string, callers)
+		for range callers {
+			wg.Go(func() {
+				s, err := c.GetSecret(context.Background(), "a", "")
+				if err != nil {
+					t.Error(err)
+				}
+				results <- s.Value.Reveal()
+			})
+		}
+		// Every caller is now blocked: one in the backend at the gate,
+		// the others queued behind its flight.
+		synctest.Wait()
+		close(m.gate)
+		wg.Wait()
+		close(results)
+		for r := range results {
+			if r != "1" {
+				t.Errorf("caller got %q", r)
+			}
+		}
+		if n := m.calls.Load(); n != 1 {
+			t.Errorf("backend called %d times for %d concurrent misses; want 1", n, callers)
+		}
+	})
+}
+
+func TestCacheOneCallerGivingUpDoesNotFailOthers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMem("mem", "a", "1")
+		m.gate = make(chan struct{})
+		m.entered = make(chan struct{}, 10)
+		c := provider.NewCache(m, nil)
+		impatient, cancel := context.WithCancel(context.Background())
+		firstErr := make(chan error, 1)
+		go func() {
+			_, err := c.GetSecret(impatient, "a", "")
+			firstErr <- err
+		}()
+		<-m.entered
+		second := make(chan string, 1)
+		go func() {
 			s, err := c.GetSecret(context.Background(), "a", "")
 			if err != nil {
 				t.Error(err)
 			}
-			results <- s.Value.Reveal()
-		})
-	}
-	<-m.entered
-	time.Sleep(20 * time.Millisecond) // let the others queue behind the flight
-	close(m.gate)
-	wg.Wait()
-	close(results)
-	for r := range results {
-		if r != "1" {
-			t.Errorf("caller got %q", r)
+			second <- s.Value.Reveal()
+		}()
+		synctest.Wait() // the second caller has joined the flight
+		cancel()
+		if err := <-firstErr; !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled caller: err = %v; want context.Canceled", err)
 		}
-	}
-	if n := m.calls.Load(); n != 1 {
-		t.Errorf("backend called %d times for %d concurrent misses; want 1", n, callers)
-	}
-}
-
-func TestCacheOneCallerGivingUpDoesNotFailOthers(t *testing.T) {
-	m := newMem("mem", "a", "1")
-	m.gate = make(chan struct{})
-	m.entered = make(chan struct{}, 10)
-	c := provider.NewCache(m, nil)
-	impatient, cancel := context.WithCancel(context.Background())
-	firstErr := make(chan error, 1)
-	go func() {
-		_, err := c.GetSecret(impatient, "a", "")
-		firstErr <- err
-	}()
-	<-m.entered
-	second := make(chan string, 1)
-	go func() {
-		s, err := c.GetSecret(context.Background(), "a", "")
-		if err != nil {
-			t.Error(err)
+		close(m.gate)
+		if got := <-second; got != "1" {
+			t.Fatalf("patient caller got %q", got)
 		}
-		second <- s.Value.Reveal()
-	}()
-	time.Sleep(20 * time.Millisecond)
-	cancel()
-	if err := <-firstErr; !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled caller: err = %v; want context.Canceled", err)
-	}
-	close(m.gate)
-	if got := <-second; got != "1" {
-		t.Fatalf("patient caller got %q", got)
-	}
+		if n := m.calls.Load(); n != 1 {
+			t.Errorf("backend calls = %d; want 1 shared read", n)
+		}
+	})
 }
 
 func TestCacheCancelsBackendWhenEveryCallerLeaves(t *testing.T) {

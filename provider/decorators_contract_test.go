@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secretkit/secretkit/provider"
 	"github.com/secretkit/secretkit/provider/env"
@@ -20,10 +22,11 @@ type decoratedEnv struct {
 	decorate func(provider.SecretProvider) provider.SecretProvider
 	caps     provider.Capabilities
 	made     []provider.SecretProvider
+	exact    bool // the env provider under the decorator uses names as written
 }
 
 func (h *decoratedEnv) MakeProvider(ctx context.Context, t *testing.T) (provider.SecretProvider, error) {
-	p := h.decorate(env.New(&env.Options{Prefix: h.prefix}))
+	p := h.decorate(env.New(&env.Options{Prefix: h.prefix, Exact: h.exact}))
 	h.made = append(h.made, p)
 	return p, nil
 }
@@ -71,10 +74,14 @@ func (h *decoratedEnv) Rules() providertest.Rules {
 }
 
 func decoratedHarness(decorate func(provider.SecretProvider) provider.SecretProvider, caps provider.Capabilities) providertest.HarnessMaker {
+	return decoratedHarnessOver(false, decorate, caps)
+}
+
+func decoratedHarnessOver(exact bool, decorate func(provider.SecretProvider) provider.SecretProvider, caps provider.Capabilities) providertest.HarnessMaker {
 	return func(context.Context, *testing.T) (providertest.Harness, error) {
 		var b [4]byte
 		_, _ = rand.Read(b[:])
-		return &decoratedEnv{prefix: "SKDEC_" + strings.ToUpper(hex.EncodeToString(b[:])) + "_", decorate: decorate, caps: caps}, nil
+		return &decoratedEnv{prefix: "SKDEC_" + strings.ToUpper(hex.EncodeToString(b[:])) + "_", decorate: decorate, caps: caps, exact: exact}, nil
 	}
 }
 
@@ -88,6 +95,24 @@ func TestDecoratorsKeepTheContract(t *testing.T) {
 	t.Run("Chain", func(t *testing.T) {
 		providertest.Run(t, decoratedHarness(func(p provider.SecretProvider) provider.SecretProvider {
 			return provider.NewChain(env.New(&env.Options{Prefix: "SKDEC_UNUSED_"}), p)
+		}, all))
+	})
+	// env's own mapping over an env provider that takes names as written
+	// must be indistinguishable from env's mapped mode.
+	t.Run("MapNames", func(t *testing.T) {
+		providertest.Run(t, decoratedHarnessOver(true, func(p provider.SecretProvider) provider.SecretProvider {
+			return provider.MapNames(p, env.Mapping(""))
+		}, provider.Capabilities{List: true, GetMany: true}))
+	})
+	t.Run("Observe", func(t *testing.T) {
+		providertest.Run(t, decoratedHarness(func(p provider.SecretProvider) provider.SecretProvider {
+			return provider.Observe(p, "env", provider.ObserverFunc(func(context.Context, provider.Event) {}))
+		}, provider.Capabilities{List: true, GetMany: true}))
+	})
+	t.Run("CacheOverObserve", func(t *testing.T) {
+		providertest.Run(t, decoratedHarness(func(p provider.SecretProvider) provider.SecretProvider {
+			observed := provider.Observe(p, "env", provider.SlogObserver(slog.New(slog.DiscardHandler)))
+			return provider.NewCache(observed, &provider.CacheOptions{MaxStale: time.Hour, Jitter: 0.1})
 		}, all))
 	})
 }

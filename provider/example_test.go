@@ -54,7 +54,7 @@ func ExampleValue() {
 	fmt.Println(v.Reveal())
 	// Output:
 	// [REDACTED] [REDACTED] [REDACTED] [REDACTED] [REDACTED]
-	// {"Name":"pw","Version":"","ContentType":"","Tags":null,"Enabled":false,"NotBefore":"0001-01-01T00:00:00Z","Expires":"0001-01-01T00:00:00Z","Created":"0001-01-01T00:00:00Z","Updated":"0001-01-01T00:00:00Z","Value":"[REDACTED]"}
+	// {"name":"pw","enabled":false,"value":"[REDACTED]"}
 	// hunter2
 }
 

@@ -21,6 +21,7 @@ import (
 	"context"
 	"io"
 	"iter"
+	"log/slog"
 	"time"
 )
 
@@ -94,24 +95,44 @@ type Result struct {
 }
 
 // Metadata describes a secret without its value; it is what listings return.
-// Zero times mean the backend does not record that attribute.
+// Zero times mean the backend does not record that attribute; JSON leaves
+// them out and writes the others in RFC 3339 form.
 type Metadata struct {
-	Name        string
-	Version     string // empty when the backend has no versions
-	ContentType string
-	Tags        map[string]string
-	Enabled     bool
-	NotBefore   time.Time
-	Expires     time.Time
-	Created     time.Time
-	Updated     time.Time
+	Name        string            `json:"name"`
+	Version     string            `json:"version,omitempty"` // empty when the backend has no versions
+	ContentType string            `json:"contentType,omitempty"`
+	Tags        map[string]string `json:"tags,omitempty"`
+	Enabled     bool              `json:"enabled"`
+	NotBefore   time.Time         `json:"notBefore,omitzero"`
+	Expires     time.Time         `json:"expires,omitzero"`
+	Created     time.Time         `json:"created,omitzero"`
+	Updated     time.Time         `json:"updated,omitzero"`
 }
 
-// Secret is one version of a secret: its metadata and its value.
+// Secret is one version of a secret: its metadata and its value. Printing
+// it shows only its name and version (see [Secret.String]); encoding it
+// as JSON writes the value as [Redacted].
 type Secret struct {
 	Metadata
-	Value Value
+	Value Value `json:"value"`
 }
+
+// String returns the secret's name and version, as "name@version" (or
+// "name" without versions), and " (disabled)" for a disabled version:
+// enough to say which secret a log line is about, never its value or tags.
+func (s Secret) String() string {
+	out := s.Name
+	if s.Version != "" {
+		out += "@" + s.Version
+	}
+	if !s.Enabled {
+		out += " (disabled)"
+	}
+	return out
+}
+
+// LogValue makes log/slog record the secret as [Secret.String] does.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // Capabilities declares which optional abilities a provider really supports.
 // The contract suite (package providertest) compares it with the harness's

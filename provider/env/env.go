@@ -118,21 +118,11 @@ func (p *Provider) VariableName(name string) (string, error) {
 		}
 		return p.prefix + name, nil
 	}
-	var b strings.Builder
-	b.WriteString(p.prefix)
-	for _, r := range name {
-		switch {
-		case r >= 'a' && r <= 'z':
-			b.WriteRune(r - 'a' + 'A')
-		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_':
-			b.WriteRune(r)
-		case r == '-':
-			b.WriteByte('_')
-		default:
-			return "", invalid("only letters, digits, '-' and '_' are allowed")
-		}
+	mapped, err := MapName(name)
+	if err != nil {
+		return "", invalid(err.Error())
 	}
-	return b.String(), nil
+	return p.prefix + mapped, nil
 }
 
 // canonical is the secret name a variable suffix lists as: the suffix in
@@ -141,7 +131,7 @@ func (p *Provider) canonical(suffix string) string {
 	if p.exact {
 		return suffix
 	}
-	return strings.ReplaceAll(strings.ToLower(suffix), "_", "-")
+	return canonicalName(suffix)
 }
 
 // GetSecret implements provider.SecretProvider. Versions are not supported:

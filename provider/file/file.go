@@ -103,11 +103,13 @@ type Options struct {
 // safe for concurrent use.
 //
 // Every call sees the file as it is now. A structured file is parsed again
-// only when its contents changed: an unchanged stat (same file, size and
-// modification time, written well before it was last read) is trusted, and
-// otherwise the contents are hashed and compared. A directory is read
-// afresh on every call. Versions are not supported; every non-empty version
-// is not found.
+// only when its contents changed: an unchanged stat (same file, size,
+// modification and change times, written well before it was last read) is
+// trusted, and otherwise the contents are hashed and compared. The change
+// time catches in-place rewrites that restore the modification time (cp -p).
+// A directory is read afresh on every call. Versions are not supported;
+// every non-empty version is not found. The provider is a
+// provider.Watcher too (see [Provider.WatchSecret]).
 type Provider struct {
 	path     string
 	format   Format
@@ -308,7 +310,8 @@ func (p *Provider) load() (*snapshot, error) {
 	}
 	old := p.snap
 	if old != nil && os.SameFile(old.info, info) && old.info.Size() == info.Size() &&
-		old.info.ModTime().Equal(info.ModTime()) && old.readAt.Sub(info.ModTime()) > racyWindow {
+		old.info.ModTime().Equal(info.ModTime()) && changeTime(old.info).Equal(changeTime(info)) &&
+		old.readAt.Sub(info.ModTime()) > racyWindow {
 		return old, nil
 	}
 	readAt := time.Now()

@@ -196,6 +196,16 @@ func (h *memHarness) DeleteSecret(ctx context.Context, t *testing.T, name string
 	return nil
 }
 
+// DeliveryTimeout is short for a mutant: the reference backend is polled
+// every 25 ms, so a second is 40 chances to deliver, and a mutant that
+// never delivers fails in a second instead of the default ten.
+func (h *memHarness) DeliveryTimeout() time.Duration {
+	if h.mutation != "" {
+		return time.Second
+	}
+	return providertest.DefaultDeliveryTimeout
+}
+
 func (h *memHarness) Rules() providertest.Rules {
 	caps := provider.Capabilities{List: true, ListVersions: true, GetMany: true, Close: true}
 	if h.mutation == "wrong-caps" {
@@ -256,6 +266,7 @@ func TestSuiteCatchesBrokenProviders(t *testing.T) {
 		"versions-silent-when-missing": "ListVersions",
 	} {
 		t.Run(mutation, func(t *testing.T) {
+			t.Parallel() // each mutant is a subprocess of its own
 			cmd := exec.Command(os.Args[0], "-test.run=^TestMutant$", "-test.v")
 			cmd.Env = append(os.Environ(), "PROVIDERTEST_MUTATION="+mutation)
 			out, err := cmd.CombinedOutput()
