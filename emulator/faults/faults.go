@@ -243,7 +243,8 @@ func (s *Set) Replace(rules []Rule) error {
 	return nil
 }
 
-// Rules returns the rules in force, with Count as what is left of it.
+// Rules returns the rules in force, with Count as what is left of it;
+// spent rules are left out.
 func (s *Set) Rules() []Rule {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -251,6 +252,9 @@ func (s *Set) Rules() []Rule {
 	for _, st := range s.rules {
 		r := st.rule
 		if r.Count > 0 {
+			if st.left == 0 {
+				continue
+			}
 			r.Count = st.left
 		}
 		out = append(out, r)
