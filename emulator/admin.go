@@ -24,8 +24,9 @@ import (
 //	POST /_emulator/faults                 {"faults":[{"operation":"get","status":503,"retryAfter":1,"count":2}]} replaces them
 //	DELETE /_emulator/faults               removes them
 //
-// Every route but health needs the header AdminHeader: 1 and refuses an
-// Origin other than the listener's own (see guardAdmin).
+// Every route but health (and the CA certificate) needs the header
+// AdminHeader: 1 and refuses an Origin other than the listener's own (see
+// guardAdmin).
 func (s *Server) adminHandler() http.Handler {
 	return s.guardAdmin(s.adminRoutes())
 }
@@ -41,11 +42,12 @@ const AdminHeader = "X-Emulator-Admin"
 const msgAdminRefused = "admin routes need the header " + AdminHeader + ": 1 and no cross-site Origin; refused so that a web page cannot drive the emulator"
 
 // guardAdmin refuses admin requests a browser could send cross-site and
-// logs every admin request at info (refusals at warn). Health stays open:
-// container health probes send no custom header, and it changes nothing.
+// logs every admin request at info (refusals at warn). Health and the CA
+// certificate stay open: container health probes and CA downloads send
+// no custom header, and both are public and change nothing.
 func (s *Server) guardAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && r.URL.Path == "/_emulator/health" {
+		if r.Method == http.MethodGet && (r.URL.Path == "/_emulator/health" || r.URL.Path == "/_emulator/ca.pem") {
 			next.ServeHTTP(w, r)
 			return
 		}
