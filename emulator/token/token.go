@@ -158,12 +158,14 @@ type verifiedEntry struct {
 // over, which costs one RSA check per token in use. A token whose claims
 // alone exceed maxCachedClaims is never cached.
 const (
-	maxVerified      = 4096
-	maxVerifiedBytes = 8 << 20
-	maxCachedClaims  = 64 << 10
+	maxVerified     = 4096
+	maxCachedClaims = 64 << 10
 	// entryOverhead approximates the map slot, key and struct per entry.
 	entryOverhead = 256
 )
+
+// maxVerifiedBytes is a variable only so tests can shrink it.
+var maxVerifiedBytes = 8 << 20
 
 // cachedBytes is the signature cache's accounted size.
 func (v *Validator) cachedBytes() int {
