@@ -53,7 +53,7 @@ func withVersions(t *testing.T, st store.Store, a *API, name, value string, n in
 // (issue 11, item 4). The limit is shrunk so the test stays small; the
 // arithmetic is the same at 64 MiB.
 func TestEveryBackupRestores(t *testing.T) {
-	defer setMaxRestoreBytes(2 << 20)()
+	defer setMaxRestoreBytes(1 << 20)()
 	st := store.NewMemory()
 	a, err := New(Options{Store: st})
 	if err != nil {
