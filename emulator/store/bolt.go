@@ -19,7 +19,8 @@ import (
 //	vaults (bucket)  one nested bucket per vault name;
 //	                 key Key(name) → JSON encoding of Record (the struct
 //	                 tags in store.go are the schema; times are RFC 3339
-//	                 with nanoseconds).
+//	                 with nanoseconds), followed by a checksum trailer
+//	                 (checksum.go; records without one still read).
 //
 // A future layout bumps boltFormat and migrates older files in OpenBolt;
 // a file written by a newer build is refused rather than misread.
@@ -213,8 +214,12 @@ func closedOr(err error) error {
 // decodeRecord reads one stored record. Its error carries the position of
 // a syntax error but never any stored bytes: a record holds secret values.
 func decodeRecord(vault string, key, data []byte) (Record, error) {
+	js, ok := openRecord(data)
+	if !ok {
+		return Record{}, corruptf("vault %q key %q holds a corrupt record: checksum mismatch", vault, key)
+	}
 	var rec Record
-	err := json.Unmarshal(data, &rec)
+	err := json.Unmarshal(js, &rec)
 	if err == nil {
 		return rec, nil
 	}
@@ -313,10 +318,11 @@ func (b *Bolt) Update(ctx context.Context, vault, name string, mutate Mutation) 
 			}
 			return nil
 		}
-		data, err := json.Marshal(next)
+		js, err := json.Marshal(next)
 		if err != nil {
 			return fmt.Errorf("store: encode record for vault %q key %q: %w", vault, key, err)
 		}
+		data := sealRecord(js)
 		if bucket == nil {
 			if bucket, err = vaults.CreateBucket([]byte(vault)); err != nil {
 				return err
