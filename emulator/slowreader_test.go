@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -125,5 +126,27 @@ func TestTLSHandshakeErrorLoggedAtWarn(t *testing.T) {
 	io.Copy(io.Discard, conn)
 	if out := logs.String(); !strings.Contains(out, `level=WARN msg="http server error" err="http: TLS handshake error from`) {
 		t.Errorf("no WARN line for the failed handshake:\n%s", out)
+	}
+}
+
+// "OPTIONS *" is answered by the vault API in Key Vault's shape, not by
+// net/http's built-in handler (issue 11, item 12: Go's own answers where
+// the server can hand them over).
+func TestOptionsStarAnsweredByVaultAPI(t *testing.T) {
+	t.Parallel()
+	s := startRaw(t, emulator.Options{})
+	conn, err := tls.Dial("tcp", s.VaultAddr().String(), vaultTLS(s, "http/1.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "OPTIONS * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 401 || !strings.Contains(string(body), `"code":"Unauthorized"`) || resp.Header.Get("WWW-Authenticate") == "" {
+		t.Errorf("OPTIONS *: %d %q, want Key Vault's 401 challenge", resp.StatusCode, body)
 	}
 }
