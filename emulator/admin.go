@@ -2,7 +2,9 @@ package emulator
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -20,9 +22,65 @@ import (
 //	GET  /_emulator/ca.pem                 the CA certificate clients must trust (PEM)
 //	POST /_emulator/federated-token?identity=NAME   a workload-identity client assertion
 //	GET  /_emulator/identities             the identity table (see Server.Identities)
+//	GET  /_emulator/faults                 the fault-injection rules in force
+//	POST /_emulator/faults                 {"faults":[{"operation":"get","status":503,"retryAfter":1,"count":2}]} replaces them
+//	DELETE /_emulator/faults               removes them
+//
+// Every route but health (and the CA certificate) needs the header
+// AdminHeader: 1 and refuses an Origin other than the listener's own (see
+// guardAdmin).
 //
 // A known route asked with another method gets 405 with an Allow header.
 func (s *Server) adminHandler() http.Handler {
+	return s.guardAdmin(s.adminRoutes())
+}
+
+// AdminHeader must be sent (with the value "1") on every /_emulator/ route
+// but GET /_emulator/health. A web page cannot make a browser send a custom
+// header cross-site without a CORS preflight, which the emulator never
+// grants, so a page the developer visits cannot reset state or move the
+// clock.
+const AdminHeader = "X-Emulator-Admin"
+
+// msgAdminRefused names what a refused admin request lacks.
+const msgAdminRefused = "admin routes need the header " + AdminHeader + ": 1 and no cross-site Origin; refused so that a web page cannot drive the emulator"
+
+// guardAdmin refuses admin requests a browser could send cross-site and
+// logs every admin request at info (refusals at warn). Health and the CA
+// certificate stay open: container health probes and CA downloads send
+// no custom header, and both are public and change nothing.
+func (s *Server) guardAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && (r.URL.Path == "/_emulator/health" || r.URL.Path == "/_emulator/ca.pem") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		origin := r.Header.Get("Origin")
+		if r.Header.Get(AdminHeader) != "1" || (origin != "" && !sameOrigin(origin, r.Host)) {
+			s.logger.LogAttrs(r.Context(), slog.LevelWarn, "admin request refused",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.String("origin", origin), slog.String("remote", r.RemoteAddr))
+			adminError(w, http.StatusForbidden, msgAdminRefused)
+			return
+		}
+		rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		// The query names durations and identities, never secrets.
+		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "admin request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.String("query", r.URL.RawQuery),
+			slog.String("remote", r.RemoteAddr))
+	})
+}
+
+// sameOrigin reports whether an Origin header names the host the request
+// was sent to (the emulator's own pages, if it ever serves any).
+func sameOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, host)
+}
+
+func (s *Server) adminRoutes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_emulator/identities", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Identities())
@@ -114,6 +172,7 @@ func (s *Server) adminHandler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte(tok))
 	})
+	s.handleFaults(mux)
 	mux.HandleFunc("/_emulator/", func(w http.ResponseWriter, r *http.Request) {
 		if allow := adminMethods(mux, r); len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))

@@ -248,8 +248,8 @@ func TestEnvWritesTheLines(t *testing.T) {
 		}
 		if info, err := os.Stat(path); err != nil {
 			t.Error(err)
-		} else if info.Mode().Perm() != 0o644 {
-			t.Errorf("env file for %s: mode %v, want 0644", f, info.Mode().Perm())
+		} else if info.Mode().Perm() != 0o600 {
+			t.Errorf("env file for %s: mode %v, want 0600 (it holds IDENTITY_HEADER)", f, info.Mode().Perm())
 		}
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != len(identity.Flavours) {

@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -33,6 +34,7 @@ import (
 	"github.com/secretkit/secretkit/emulator/access"
 	"github.com/secretkit/secretkit/emulator/clock"
 	"github.com/secretkit/secretkit/emulator/config"
+	"github.com/secretkit/secretkit/emulator/faults"
 	"github.com/secretkit/secretkit/emulator/identity"
 	"github.com/secretkit/secretkit/emulator/store"
 	"github.com/secretkit/secretkit/emulator/tlsca"
@@ -53,6 +55,27 @@ const (
 	readTimeout = time.Minute
 	idleTimeout = 2 * time.Minute
 )
+
+// DefaultWriteTimeout is how long one response may take to write: a 64 MiB
+// backup needs far less on any real link, and a client that stops reading
+// is cut off after it instead of holding its connection (and, over
+// HTTP/2, its stream) forever.
+const DefaultWriteTimeout = 2 * time.Minute
+
+// HTTP/2 limits on the vault listener: streams per connection (the SDKs
+// use a handful), and a connection that accepts no bytes for
+// writeByteTimeout, or answers no ping within pingTimeout after
+// sendPingTimeout of silence, is closed.
+const (
+	maxConcurrentStreams = 100
+	writeByteTimeout     = 30 * time.Second
+	sendPingTimeout      = time.Minute
+	pingTimeout          = 15 * time.Second
+)
+
+// maxHeaderBytes bounds request headers (Go's default is 1 MiB); a token
+// is a few KB.
+const maxHeaderBytes = 64 << 10
 
 // purgeInterval is how often scheduled purges run on the wall clock; reads
 // already treat overdue records as purged, so this only reclaims space.
@@ -102,6 +125,11 @@ type Options struct {
 	// wall clock.
 	FrozenAt time.Time
 
+	// WriteTimeout bounds writing one response: a client that stops
+	// reading (a slow reader, a zero HTTP/2 window) is cut off after it.
+	// Zero means DefaultWriteTimeout.
+	WriteTimeout time.Duration
+
 	// Logger receives request and lifecycle logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -119,6 +147,8 @@ type Server struct {
 
 	vaultLn, identityLn net.Listener
 	vaultSrv, idSrv     *http.Server
+	writeTimeout        time.Duration
+	faults              *faults.Set
 
 	// workloadWritten is when (wall clock) WriteWorkloadTokenFile last
 	// wrote the federated token file, zero before; the server then keeps
@@ -140,7 +170,10 @@ type Server struct {
 
 // DefaultTLSDir is the per-user directory the emulator keeps its key
 // material in, so a user trusts its CA once: $XDG_STATE_HOME/secretkit-emulator,
-// else ~/.local/state/secretkit-emulator, else the user config directory.
+// else ~/.local/state/secretkit-emulator, else the user config directory,
+// else secretkit-emulator-{uid} in the temporary directory (which the
+// emulator refuses to use unless this user owns it and only this user
+// may write it).
 func DefaultTLSDir() string {
 	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
 		return filepath.Join(d, "secretkit-emulator")
@@ -151,7 +184,7 @@ func DefaultTLSDir() string {
 	if d, err := os.UserConfigDir(); err == nil {
 		return filepath.Join(d, "secretkit-emulator")
 	}
-	return filepath.Join(os.TempDir(), "secretkit-emulator")
+	return filepath.Join(os.TempDir(), "secretkit-emulator-"+strconv.Itoa(os.Getuid()))
 }
 
 // Start builds a Server from opts (config, key material, store, seeded
@@ -226,6 +259,11 @@ func newServer(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 
+	injected := &faults.Set{}
+	if err := injected.Replace(cfg.Faults); err != nil {
+		return nil, err
+	}
+
 	var st store.Store
 	if opts.DataFile != "" {
 		st, err = store.OpenBolt(opts.DataFile, nil)
@@ -249,6 +287,7 @@ func newServer(ctx context.Context, opts Options) (*Server, error) {
 		Placement: access.Placement{SubscriptionID: cfg.SubscriptionID(), ResourceGroup: "emulator", Location: "local"},
 		BackupKey: backupKey,
 		Logger:    logger,
+		Faults:    injected,
 	})
 	if err != nil {
 		st.Close()
@@ -264,6 +303,11 @@ func newServer(ctx context.Context, opts Options) (*Server, error) {
 		endpoints: endpoints,
 		logger:    logger,
 		advertise: opts.AdvertiseHost,
+		faults:    injected,
+	}
+	s.writeTimeout = opts.WriteTimeout
+	if s.writeTimeout <= 0 {
+		s.writeTimeout = DefaultWriteTimeout
 	}
 	if err := s.seed(ctx); err != nil {
 		st.Close()
@@ -308,20 +352,35 @@ func (s *Server) listen(opts Options) error {
 
 func (s *Server) serve() {
 	tlsConfig := s.authority.TLSConfig()
+	// net/http reports TLS handshake failures and its own refusals through
+	// ErrorLog: at WARN, summarised when they come in floods.
+	errorLog := newServerErrorLog(s.logger, time.Now)
 	s.vaultSrv = &http.Server{
-		Handler:           s.vaultHandler(),
+		Handler:           s.recoverPanics("vault", s.vaultHandler()),
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       readTimeout,
+		WriteTimeout:      s.writeTimeout,
 		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          errorLog,
+		// "OPTIONS *" reaches the vault API, which answers in its own shape.
+		DisableGeneralOptionsHandler: true,
+		HTTP2: &http.HTTP2Config{
+			MaxConcurrentStreams: maxConcurrentStreams,
+			WriteByteTimeout:     writeByteTimeout,
+			SendPingTimeout:      sendPingTimeout,
+			PingTimeout:          pingTimeout,
+		},
 	}
 	s.idSrv = &http.Server{
-		Handler:           s.identityHandler(),
+		Handler:           s.recoverPanics("identity", s.identityHandler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       readTimeout,
+		WriteTimeout:      s.writeTimeout,
 		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          errorLog,
 	}
 	s.failed = make(chan struct{})
 	// ServeTLS (not Serve over a tls.Listener) also offers HTTP/2, as Key Vault does.
@@ -370,6 +429,13 @@ func (s *Server) chores() {
 }
 
 func (s *Server) purgeDue(ctx context.Context) {
+	// A damaged record must not take the process down from the chore
+	// goroutine: log it, and the next round tries again.
+	defer func() {
+		if p := recover(); p != nil {
+			s.logger.Warn("scheduled purge panicked", "panic", fmt.Sprint(p))
+		}
+	}()
 	if n, err := s.vaultAPI.PurgeDue(ctx); err != nil {
 		s.logger.Error("scheduled purge failed", "err", err)
 	} else if n > 0 {
@@ -382,7 +448,7 @@ func (s *Server) purgeDue(ctx context.Context) {
 // segment, everything else is the Key Vault API (which answers unknown
 // routes the way Key Vault does).
 func (s *Server) vaultHandler() http.Handler {
-	idHandler := s.endpoints.HTTPSHandler()
+	idHandler := s.identityFaults(s.endpoints.HTTPSHandler())
 	tenant := strings.ToLower(s.cfg.Tenant)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
@@ -398,7 +464,7 @@ func (s *Server) vaultHandler() http.Handler {
 func (s *Server) identityHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/_emulator/", s.adminHandler())
-	mux.Handle("/", s.endpoints.HTTPHandler())
+	mux.Handle("/", s.identityFaults(s.endpoints.HTTPHandler()))
 	return s.debugLog("identity request", mux)
 }
 
@@ -420,7 +486,7 @@ func (s *Server) debugLog(msg string, h http.Handler) http.Handler {
 	})
 }
 
-// statusWriter remembers the status for debugLog.
+// statusWriter remembers the status for debugLog and the admin log.
 type statusWriter struct {
 	http.ResponseWriter
 	status int

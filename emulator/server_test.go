@@ -58,6 +58,7 @@ func statusOf(err error) (int, string) {
 func admin(t *testing.T, e *emulatortest.Emulator, method, path string) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(method, e.IdentityURL+path, nil)
+	req.Header.Set(emulator.AdminHeader, "1")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

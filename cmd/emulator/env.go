@@ -109,6 +109,7 @@ func fetchEnv(ctx context.Context, target string, wait time.Duration) ([]string,
 		if err != nil {
 			return nil, err
 		}
+		req.Header.Set(emulator.AdminHeader, "1")
 		req.Header.Set("Accept", "text/plain")
 		resp, err := client.Do(req)
 		if err == nil {

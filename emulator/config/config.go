@@ -36,6 +36,9 @@
 //	      #   - {identity: web, secrets: [get, list, set, delete, recover, backup, restore, purge]}
 //	    secrets:                   # seeded when absent; stored state is never overwritten
 //	      - {name: db-password, value: hunter2, contentType: text/plain, tags: {env: dev}, enabled: true}
+//	faults:                        # optional fault injection (see package faults)
+//	  - {operation: get, vault: myvault, status: 503, retryAfter: 1, count: 2}
+//	  - {target: identity, delay: 2s, probability: 0.5}
 //
 // Service principals authenticate only at the Entra token endpoint and are
 // granted access like identities. A config of service principals alone
@@ -71,6 +74,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/secretkit/secretkit/emulator/faults"
 	"github.com/secretkit/secretkit/emulator/identity"
 	"github.com/secretkit/secretkit/emulator/vault"
 )
@@ -114,6 +118,9 @@ type Config struct {
 	// entries name declared identities (as declared) and carry their
 	// object ids.
 	Vaults []vault.Settings
+	// Faults are the fault-injection rules in force at start
+	// (faults.Rule.UnmarshalYAML); POST /_emulator/faults replaces them.
+	Faults []faults.Rule
 }
 
 // The claimsChallenge values.

@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/secretkit/secretkit/emulator/faults"
 	"github.com/secretkit/secretkit/emulator/identity"
 	"github.com/secretkit/secretkit/emulator/internal/yamlnode"
 	"github.com/secretkit/secretkit/emulator/vault"
@@ -86,7 +87,7 @@ func badByteLine(data []byte) int {
 func (c *Config) decode(root *yaml.Node) error {
 	var identityNodes, vaultNodes []*yaml.Node
 	if !yamlnode.IsNull(root) {
-		m, err := yamlnode.Strict(root, "the top level", "", "tenant", "identityHeader", "tokenLifetime", "claimsChallenge", "tlsNames", "identities", "vaults")
+		m, err := yamlnode.Strict(root, "the top level", "", "tenant", "identityHeader", "tokenLifetime", "claimsChallenge", "tlsNames", "identities", "vaults", "faults")
 		if err != nil {
 			return err
 		}
@@ -99,6 +100,8 @@ func (c *Config) decode(root *yaml.Node) error {
 				identityNodes, err = c.decodeIdentities(e.Value)
 			case "vaults":
 				vaultNodes, err = c.decodeVaults(e.Value)
+			case "faults":
+				err = c.decodeFaults(e.Value)
 			default:
 				err = c.decodeScalar(e.Key.Value, e.Value)
 			}
@@ -245,6 +248,22 @@ func (c *Config) decodeVaults(n *yaml.Node) ([]*yaml.Node, error) {
 		c.Vaults = append(c.Vaults, v)
 	}
 	return items, nil
+}
+
+// decodeFaults reads the fault-injection rules (faults.Rule.UnmarshalYAML).
+func (c *Config) decodeFaults(n *yaml.Node) error {
+	items, err := yamlnode.Seq(n, "faults")
+	if err != nil {
+		return err
+	}
+	for _, item := range items {
+		var r faults.Rule
+		if err := r.UnmarshalYAML(item); err != nil {
+			return err
+		}
+		c.Faults = append(c.Faults, r)
+	}
+	return nil
 }
 
 // nameLine is the line of the name key's value in an already decoded

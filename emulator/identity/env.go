@@ -105,12 +105,12 @@ func (env Env) String() string {
 	return b.String()
 }
 
-// WriteFile writes String() to path atomically with mode 0644, so a
-// process watching for the file never reads half of it and a client
-// running as another user (a compose service sharing a volume) can read
-// it, as it reads the CA file.
+// WriteFile writes String() to path atomically with mode 0600, so a
+// process watching for the file never reads half of it, and only its
+// owner reads it: it holds IDENTITY_HEADER, the one secret that keeps
+// other local users from taking tokens through the App Service flavour.
 func (env Env) WriteFile(path string) error {
-	if err := atomicfile.Write(path, []byte(env.String()), 0o644); err != nil {
+	if err := atomicfile.Write(path, []byte(env.String()), 0o600); err != nil {
 		return fmt.Errorf("writing env file: %w", err)
 	}
 	return nil

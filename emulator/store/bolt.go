@@ -19,7 +19,8 @@ import (
 //	vaults (bucket)  one nested bucket per vault name;
 //	                 key Key(name) → JSON encoding of Record (the struct
 //	                 tags in store.go are the schema; times are RFC 3339
-//	                 with nanoseconds).
+//	                 with nanoseconds), followed by a checksum trailer
+//	                 (checksum.go; records without one still read).
 //
 // A future layout bumps boltFormat and migrates older files in OpenBolt;
 // a file written by a newer build is refused rather than misread.
@@ -95,7 +96,12 @@ func OpenBolt(path string, opts *BoltOptions) (*Bolt, error) {
 	if opts != nil && opts.LockTimeout > 0 {
 		timeout = opts.LockTimeout
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout})
+	// A damaged file is refused before bbolt opens it for writing (and
+	// before it could fault on it).
+	if err := verifyFile(path, timeout); err != nil {
+		return nil, err
+	}
+	db, err := openGuarded(path, timeout)
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fileInUseError{path: path}
@@ -113,16 +119,43 @@ func OpenBolt(path string, opts *BoltOptions) (*Bolt, error) {
 	return &Bolt{db: db, path: path}, nil
 }
 
+// openGuarded is bbolt.Open with memory faults and panics on damage the
+// checks missed turned into an error.
+func openGuarded(path string, timeout time.Duration) (db *bbolt.DB, err error) {
+	defer guardFault(path, &err)()
+	return bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout})
+}
+
+// view and update run a transaction; a fault or panic on a damaged page
+// becomes an ErrCorrupt error, so one request fails and the process stays.
+func (b *Bolt) view(fn func(*bbolt.Tx) error) (err error) {
+	defer guardFault(b.path, &err)()
+	return b.db.View(fn)
+}
+
+func (b *Bolt) update(fn func(*bbolt.Tx) error) (err error) {
+	defer guardFault(b.path, &err)()
+	return b.db.Update(fn)
+}
+
 // prepareFile lays out a new file, or checks that an existing one is ours
-// and of a known format. bbolt panics on some kinds of damaged pages; that
-// is turned into an open error here so a bad file never crashes the
-// emulator at start.
+// and of a known format. An existing file is only read: the check commits
+// nothing. bbolt panics on some kinds of damaged pages; that is turned
+// into an open error here so a bad file never crashes the emulator at
+// start.
 func prepareFile(db *bbolt.DB, path string) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = corruptf("data file %s is damaged (%v)", path, p)
-		}
-	}()
+	defer guardFault(path, &err)()
+	laidOut := false
+	err = db.View(func(tx *bbolt.Tx) error {
+		laidOut = tx.Bucket(bucketMeta) != nil
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if laidOut {
+		return db.View(checkLayout(path))
+	}
 	return db.Update(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
@@ -141,6 +174,14 @@ func prepareFile(db *bbolt.DB, path string) (err error) {
 			_, err = tx.CreateBucket(bucketVaults)
 			return err
 		}
+		return checkLayout(path)(tx)
+	})
+}
+
+// checkLayout checks that a laid-out file is ours and of a known format.
+func checkLayout(path string) func(*bbolt.Tx) error {
+	return func(tx *bbolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
 		raw := meta.Get(keyFormat)
 		format, convErr := strconv.Atoi(string(raw))
 		switch {
@@ -155,7 +196,7 @@ func prepareFile(db *bbolt.DB, path string) (err error) {
 			return corruptf("data file %s has no vaults bucket", path)
 		}
 		return nil
-	})
+	}
 }
 
 // Path returns the data file's path.
@@ -173,8 +214,12 @@ func closedOr(err error) error {
 // decodeRecord reads one stored record. Its error carries the position of
 // a syntax error but never any stored bytes: a record holds secret values.
 func decodeRecord(vault string, key, data []byte) (Record, error) {
+	js, ok := openRecord(data)
+	if !ok {
+		return Record{}, corruptf("vault %q key %q holds a corrupt record: checksum mismatch", vault, key)
+	}
 	var rec Record
-	err := json.Unmarshal(data, &rec)
+	err := json.Unmarshal(js, &rec)
 	if err == nil {
 		return rec, nil
 	}
@@ -200,7 +245,7 @@ func (b *Bolt) Get(ctx context.Context, vault, name string) (Record, error) {
 	}
 	key := []byte(Key(name))
 	var rec Record
-	err := b.db.View(func(tx *bbolt.Tx) error {
+	err := b.view(func(tx *bbolt.Tx) error {
 		bucket := tx.Bucket(bucketVaults).Bucket([]byte(vault))
 		if bucket == nil {
 			return ErrNotFound
@@ -243,7 +288,7 @@ func (b *Bolt) Update(ctx context.Context, vault, name string, mutate Mutation) 
 	}
 	key := []byte(Key(name))
 	var written *Record
-	err := b.db.Update(func(tx *bbolt.Tx) error {
+	err := b.update(func(tx *bbolt.Tx) error {
 		vaults := tx.Bucket(bucketVaults)
 		bucket := vaults.Bucket([]byte(vault))
 		var current Record
@@ -273,10 +318,11 @@ func (b *Bolt) Update(ctx context.Context, vault, name string, mutate Mutation) 
 			}
 			return nil
 		}
-		data, err := json.Marshal(next)
+		js, err := json.Marshal(next)
 		if err != nil {
 			return fmt.Errorf("store: encode record for vault %q key %q: %w", vault, key, err)
 		}
+		data := sealRecord(js)
 		if bucket == nil {
 			if bucket, err = vaults.CreateBucket([]byte(vault)); err != nil {
 				return err
@@ -306,7 +352,7 @@ func (b *Bolt) Vaults(ctx context.Context) ([]string, error) {
 		return nil, ErrClosed
 	}
 	var names []string
-	err := b.db.View(func(tx *bbolt.Tx) error {
+	err := b.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketVaults).ForEachBucket(func(name []byte) error {
 			if k, _ := tx.Bucket(bucketVaults).Bucket(name).Cursor().First(); k != nil {
 				names = append(names, string(name))
@@ -329,7 +375,7 @@ func (b *Bolt) List(ctx context.Context, vault, after string, limit int) ([]Reco
 		return nil, ErrClosed
 	}
 	var out []Record
-	err := b.db.View(func(tx *bbolt.Tx) error {
+	err := b.view(func(tx *bbolt.Tx) error {
 		bucket := tx.Bucket(bucketVaults).Bucket([]byte(vault))
 		if bucket == nil {
 			return nil
@@ -369,7 +415,7 @@ func (b *Bolt) Reset(ctx context.Context) error {
 	if b.closed.Load() {
 		return ErrClosed
 	}
-	err := b.db.Update(func(tx *bbolt.Tx) error {
+	err := b.update(func(tx *bbolt.Tx) error {
 		if err := tx.DeleteBucket(bucketVaults); err != nil {
 			return err
 		}

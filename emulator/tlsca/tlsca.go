@@ -121,6 +121,9 @@ func loadOrCreate(dir string, names []string, now time.Time) (*Authority, error)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("tlsca: create directory: %w", err)
 	}
+	if err := checkPrivateDir(dir); err != nil {
+		return nil, err
+	}
 	caCert, caPEM, caKey, err := loadOrCreateCA(dir, now)
 	if err != nil {
 		return nil, err

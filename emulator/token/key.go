@@ -158,8 +158,39 @@ type header struct {
 var parser = jwt.NewParser(
 	jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}),
 	jwt.WithoutClaimsValidation(),
-	jwt.WithPaddingAllowed(),
+	// RFC 7515 segments are unpadded base64url; strict decoding also
+	// refuses stray bits in the last character. Together with canonical
+	// (below) one signed token has exactly one spelling.
+	jwt.WithStrictDecoding(),
 )
+
+// canonical reports whether raw is three canonical base64url segments
+// (RFC 7515 §2: no padding, no line breaks, no unused bits set). A
+// non-canonical copy of a valid token would otherwise verify as well, and
+// padding can be made arbitrarily long.
+func canonical(raw string) bool {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, p := range parts {
+		if _, err := decodeSegment(p); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+var strictSegment = base64.RawURLEncoding.Strict()
+
+// decodeSegment decodes one canonical base64url segment. The decoder
+// skips CR and LF even when strict, so they are refused first.
+func decodeSegment(seg string) ([]byte, error) {
+	if strings.ContainsAny(seg, "\r\n") {
+		return nil, errors.New("token: line break in a segment")
+	}
+	return strictSegment.DecodeString(seg)
+}
 
 // payload is a token's claims as raw JSON: Key signs and verifies it, and
 // callers decode the claims they judge. Its jwt.Claims methods only
@@ -199,13 +230,14 @@ func (k *Key) Sign(claims any) (string, error) {
 
 // Verify checks that raw is a compact JWS signed with RS256 by this key and
 // returns its decoded payload. It checks no claims. Failures are *Error
-// values with Reason ReasonMalformed (not three base64url parts, or an
+// values with Reason ReasonMalformed (not three canonical unpadded
+// base64url parts, or an
 // undecodable header or payload), ReasonUnknownKey (an algorithm other than
 // RS256, or a kid other than ID(): the key the token names cannot be
 // resolved here) or ReasonSignature.
 func (k *Key) Verify(raw string) ([]byte, error) {
 	var p payload
-	if _, err := parser.ParseWithClaims(raw, &p, k.verificationKey); err != nil {
+	if _, err := parser.ParseWithClaims(raw, &p, k.verificationKey); err != nil || !canonical(raw) {
 		return nil, k.refusal(raw)
 	}
 	return p, nil
@@ -230,16 +262,18 @@ func (k *Key) refusal(raw string) *Error {
 		return malformed()
 	}
 	var h header
-	if head, err := parser.DecodeSegment(parts[0]); err != nil || json.Unmarshal(head, &h) != nil {
+	if head, err := decodeSegment(parts[0]); err != nil || json.Unmarshal(head, &h) != nil {
 		return malformed()
 	}
 	if h.Alg != jwt.SigningMethodRS256.Alg() || h.Kid != k.id {
 		return unknownKey(parts[0])
 	}
-	sig, err := parser.DecodeSegment(parts[2])
+	sig, err := decodeSegment(parts[2])
 	if err != nil || jwt.SigningMethodRS256.Verify(parts[0]+"."+parts[1], sig, k.Public()) != nil {
 		return signatureInvalid()
 	}
+	// The signature verifies over a payload segment that is not canonical
+	// base64url (or not JSON).
 	return malformed()
 }
 

@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,36 +156,71 @@ type Validator struct {
 	// been checked: an SDK presents the same token on every call for its
 	// lifetime, and the RSA check is most of a request's cost. Claims are
 	// still judged (issuer, audience, lifetime) on every call.
-	mu       sync.Mutex
-	verified map[string]*wireClaims
+	// Entries are keyed by the token's SHA-256, so a key costs 32 bytes
+	// whatever the token's size, and the cache is bounded in bytes as
+	// well as entries.
+	mu            sync.Mutex
+	verified      map[[sha256.Size]byte]verifiedEntry
+	verifiedBytes int
 }
 
-// maxVerified bounds the signature cache; when full it starts over, which
-// costs one RSA check per token in use.
-const maxVerified = 4096
+type verifiedEntry struct {
+	claims *wireClaims
+	size   int
+}
+
+// The signature cache is bounded by entries and by bytes (an estimate of
+// the decoded claims held); when either bound would be passed it starts
+// over, which costs one RSA check per token in use. A token whose claims
+// alone exceed maxCachedClaims is never cached.
+const (
+	maxVerified     = 4096
+	maxCachedClaims = 64 << 10
+	// entryOverhead approximates the map slot, key and struct per entry.
+	entryOverhead = 256
+)
+
+// maxVerifiedBytes is a variable only so tests can shrink it.
+var maxVerifiedBytes = 8 << 20
+
+// cachedBytes is the signature cache's accounted size.
+func (v *Validator) cachedBytes() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.verifiedBytes
+}
 
 // verifiedClaims checks raw's signature (or finds it checked before) and
 // decodes its claims.
 func (v *Validator) verifiedClaims(raw string) (*wireClaims, error) {
+	sum := sha256.Sum256([]byte(raw))
 	v.mu.Lock()
-	w, ok := v.verified[raw]
+	e, ok := v.verified[sum]
 	v.mu.Unlock()
 	if ok {
-		return w, nil
+		return e.claims, nil
 	}
 	payload, err := v.Key.Verify(raw)
 	if err != nil {
 		return nil, err
 	}
-	w = new(wireClaims)
+	w := new(wireClaims)
 	if err := json.Unmarshal(payload, w); err != nil {
 		return nil, malformed()
 	}
-	v.mu.Lock()
-	if v.verified == nil || len(v.verified) >= maxVerified {
-		v.verified = make(map[string]*wireClaims)
+	size := len(payload) + entryOverhead
+	if len(payload) > maxCachedClaims {
+		return w, nil
 	}
-	v.verified[raw] = w
+	v.mu.Lock()
+	if v.verified == nil || len(v.verified) >= maxVerified || v.verifiedBytes+size > maxVerifiedBytes {
+		v.verified = make(map[[sha256.Size]byte]verifiedEntry)
+		v.verifiedBytes = 0
+	}
+	if _, dup := v.verified[sum]; !dup {
+		v.verified[sum] = verifiedEntry{claims: w, size: size}
+		v.verifiedBytes += size
+	}
 	v.mu.Unlock()
 	return w, nil
 }

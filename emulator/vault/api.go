@@ -19,6 +19,7 @@
 package vault
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -29,13 +30,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/secretkit/secretkit/emulator/access"
 	"github.com/secretkit/secretkit/emulator/clock"
+	"github.com/secretkit/secretkit/emulator/faults"
 	"github.com/secretkit/secretkit/emulator/store"
 	"github.com/secretkit/secretkit/kv"
 )
@@ -92,6 +96,9 @@ type Options struct {
 	// Logger receives one line per request (method, path, vault,
 	// operation, status); never values or bodies. nil discards.
 	Logger *slog.Logger
+	// Faults, when set, injects failures into matching operations (after
+	// authentication and routing, before throttling); nil injects none.
+	Faults *faults.Set
 }
 
 // DefaultVault names the only vault when Options.Vaults is empty.
@@ -116,8 +123,17 @@ const maxBodyBytes = 1 << 20
 
 // maxRestoreBytes bounds a restore body instead: a backup holds every
 // version of a secret, so a blob this emulator produced may be far larger
-// than any other request (hundreds of 25 KB versions).
-const maxRestoreBytes = 64 << 20
+// than any other request (hundreds of 25 KB versions). Backup refuses a
+// secret whose restore body would exceed it, so every backup handed out
+// restores. A variable only so tests can shrink it.
+var maxRestoreBytes int64 = 64 << 20
+
+// maxConcurrentRestores bounds the restores being read and decoded at
+// once: each holds the body, its decoded blob and the decoded record
+// (about three times the body), so peak memory stays near
+// maxConcurrentRestores × 3 × maxRestoreBytes whatever the concurrency.
+// Others wait for a slot (or for their client to give up).
+const maxConcurrentRestores = 2
 
 // latestAPIVersion is what the unknown-version error recommends.
 const latestAPIVersion = "2026-04-01"
@@ -141,6 +157,9 @@ type API struct {
 	log           *slog.Logger
 	claimsToAll   bool
 
+	restoreSlots chan struct{} // see maxConcurrentRestores
+	faults       *faults.Set
+
 	mu           sync.Mutex
 	vaults       map[string]policy // by lowercase name
 	defaultVault string
@@ -154,6 +173,8 @@ func New(opts Options) (*API, error) {
 	a := &API{
 		tenant: opts.Tenant, authenticator: opts.Authenticator, authorizer: opts.Authorizer,
 		log: opts.Logger, vaults: map[string]policy{}, claimsToAll: opts.ClaimsChallengeAll,
+		restoreSlots: make(chan struct{}, maxConcurrentRestores),
+		faults:       opts.Faults,
 	}
 	if a.tenant == "" {
 		a.tenant = DefaultTenant
@@ -214,23 +235,14 @@ func New(opts Options) (*API, error) {
 	return a, nil
 }
 
-// vault returns the policy of the named vault, creating an unconfigured
-// one with default settings.
-func (a *API) vault(name string) policy {
-	name = strings.ToLower(name)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	p, ok := a.vaults[name]
-	if !ok {
-		p = policy{name: name, retentionDays: kv.DefaultRetentionDays}
-		a.vaults[name] = p
-	}
-	return p
-}
+// vault returns the policy of the named vault: its configuration, or the
+// default settings for a vault created on demand. On-demand vaults are
+// never added to the table (it holds the configured vaults only), so no
+// stream of Host headers can grow it; the store knows them while they
+// hold data, which is all PurgeDue needs.
+func (a *API) vault(name string) policy { return a.peekVault(name) }
 
-// peekVault is vault without creating: an unknown name gets the default
-// settings but is not remembered, so that requests refused before
-// authentication cannot grow the vault table (one entry per Host header).
+// peekVault looks a vault up without remembering it.
 func (a *API) peekVault(name string) policy {
 	name = strings.ToLower(name)
 	a.mu.Lock()
@@ -243,7 +255,7 @@ func (a *API) peekVault(name string) policy {
 
 // resolveHost picks the vault for a Host header and the resource the
 // challenge advertises for it. It does not create the vault (see
-// peekVault): ServeHTTP does that once the caller is authenticated. A
+// peekVault). A
 // vault host whose first label is no legal vault name (kv.ValidVaultName)
 // returns ok false: no such vault can exist, so the request is refused
 // rather than sent to another vault.
@@ -307,12 +319,65 @@ func newRequestID() string {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	wrote  bool
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
+	s.wrote = true
 	s.ResponseWriter.WriteHeader(code)
 }
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.wrote = true
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// statusClientGone is what the request log records for a request whose
+// client went away before the answer (nginx's 499); it is never sent.
+const statusClientGone = 499
+
+// recoverHandler turns a panic in a handler (a bug, or a storage fault
+// that surfaces as one) into Key Vault's 500 answer and a WARN line, so
+// one bad request or record never takes the process down.
+func (a *API) recoverHandler(rec *statusRecorder, r *http.Request) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	if p == http.ErrAbortHandler {
+		panic(p)
+	}
+	msg := fmt.Sprint(p)
+	if len(msg) > 200 {
+		msg = msg[:200]
+	}
+	a.log.LogAttrs(r.Context(), slog.LevelWarn, "vault handler panic",
+		slog.String("path", r.URL.Path), slog.String("panic", msg))
+	a.log.LogAttrs(r.Context(), slog.LevelDebug, "vault handler panic stack", slog.String("stack", string(debug.Stack())))
+	if !rec.wrote {
+		writeJSON(rec, http.StatusInternalServerError, internalFailure.body())
+	} else {
+		rec.status = http.StatusInternalServerError
+	}
+}
+
+// faultBody is an injected failure in Key Vault's error shape.
+func faultBody(status int) any {
+	switch status {
+	case http.StatusServiceUnavailable:
+		return httpFailure{code: "ServiceUnavailable", message: "The service is temporarily unavailable (injected fault)."}.body()
+	case http.StatusTooManyRequests:
+		return httpFailure{code: "Throttled", message: msgThrottled}.body()
+	}
+	return httpFailure{code: "InternalServerError", message: "The server encountered an internal error (injected fault)."}.body()
+}
+
+var internalFailure = httpFailure{status: http.StatusInternalServerError, code: "InternalServerError",
+	message: "The server encountered an internal error."}
 
 // request is one request in flight.
 type request struct {
@@ -348,6 +413,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req := &request{r: r, w: rec, policy: p, view: wireView{base: "https://" + r.Host, policy: p}}
 	started := time.Now()
 	defer func() { a.logRequest(req, rec.status, started) }()
+	defer a.recoverHandler(rec, r)
 	if !validName {
 		// The real service has no such host (DNS fails first); the
 		// emulator names the problem instead.
@@ -360,10 +426,14 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.caller = caller
-	// Known from here on, so that PurgeDue visits it.
-	a.vault(p.name)
 	req.query = parseQuery(r.URL.RawQuery)
 	req.version = req.query.Get("api-version")
+	if len(req.query["api-version"]) > 1 {
+		// unconfirmed: the service's answer to a repeated api-version;
+		// taking one silently could run another version than meant.
+		a.fail(req, badParameter("The api-version query parameter must be given once."))
+		return
+	}
 	if req.version == "" {
 		// unconfirmed: the service's wording for a missing api-version.
 		a.fail(req, badParameter("The api-version query parameter (?api-version=) is required for all requests."))
@@ -391,6 +461,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req.route = rt
 	if !rt.op.VaultWide() && !kv.ValidSecretName(rt.name) {
 		a.fail(req, badParameter("The request URI contains an invalid name: "+rt.name))
+		return
+	}
+	if a.faults.Apply(rec, r, faults.Request{Target: faults.Vault, Operation: rt.op, Vault: p.name}, faultBody) {
 		return
 	}
 	if p.limiter != nil {
@@ -512,6 +585,16 @@ func (a *API) fail(req *request, f httpFailure) {
 }
 
 func (a *API) failErr(req *request, err error) {
+	if clientGone(req.r, err) {
+		// The client cancelled (or hung up): nothing to answer, and no
+		// server fault to report.
+		a.log.LogAttrs(req.r.Context(), slog.LevelDebug, "vault request cancelled",
+			slog.String("path", req.r.URL.Path))
+		if rec, ok := req.w.(*statusRecorder); ok {
+			rec.status = statusClientGone
+		}
+		return
+	}
 	var re *ruleError
 	if !errors.As(err, &re) {
 		// Store errors may name internals but never carry values.
@@ -521,6 +604,12 @@ func (a *API) failErr(req *request, err error) {
 	f := failureOf(err, req.view.base)
 	req.errCode, req.reason = failureCode(f), f.message
 	writeJSON(req.w, f.status, f.body())
+}
+
+// clientGone reports whether err is the request's own context ending:
+// the client went away, which is not a fault of the server.
+func clientGone(r *http.Request, err error) bool {
+	return r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }
 
 // unconfirmed: the service's wording for a body that is not valid JSON.
@@ -534,6 +623,10 @@ func (a *API) readBody(req *request, v any, limit int64) bool {
 		return false
 	}
 	data, err := io.ReadAll(io.LimitReader(req.r.Body, limit+1))
+	if err != nil && req.r.Context().Err() != nil {
+		a.failErr(req, req.r.Context().Err())
+		return false
+	}
 	if err != nil {
 		a.fail(req, badParameter(msgBadJSON))
 		return false
@@ -543,7 +636,15 @@ func (a *API) readBody(req *request, v any, limit int64) bool {
 		return false
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		a.fail(req, badParameter(msgBadJSON))
+		if !utf8.Valid(data) {
+			a.fail(req, badParameter(msgBadUTF8))
+		} else {
+			a.fail(req, badParameter(msgBadJSON))
+		}
+		return false
+	}
+	if !validJSONText(data) {
+		a.fail(req, badParameter(msgBadUTF8))
 		return false
 	}
 	return true

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 
 	"github.com/secretkit/secretkit/emulator/store"
 	"github.com/secretkit/secretkit/kv"
@@ -57,20 +56,16 @@ func (a *API) Seed(ctx context.Context, vault string, secrets []SeedSecret) erro
 var errAlreadySeeded = errors.New("vault: secret already present")
 
 // PurgeDue permanently removes the soft-deleted secrets, in every vault
-// this API knows (configured or created on demand), whose scheduled purge
-// date has passed on the clock, and reports how many it removed. Reads
-// already treat such secrets as purged, so calling it only frees storage.
+// holding data (configured or created on demand, in this run or an
+// earlier one of a durable store), whose scheduled purge date has passed
+// on the clock, and reports how many it removed. Reads already treat such
+// secrets as purged, so calling it only frees storage. Vaults without data
+// have nothing to purge and are not visited.
 func (a *API) PurgeDue(ctx context.Context) (int, error) {
-	// The store also knows vaults no request has named since start-up
-	// (created on demand in an earlier run of a durable store).
-	stored, err := a.rules.store.Vaults(ctx)
+	names, err := a.rules.store.Vaults(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("vault: listing vaults to purge: %w", err)
 	}
-	a.mu.Lock()
-	names := slices.Sorted(maps.Keys(a.vaults))
-	a.mu.Unlock()
-	names = slices.Compact(slices.Sorted(slices.Values(append(names, stored...))))
 	total := 0
 	for _, name := range names {
 		n, err := a.rules.purgeDue(ctx, name)

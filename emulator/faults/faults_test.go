@@ -1,0 +1,61 @@
+package faults
+
+import (
+	"testing"
+	"time"
+
+	"github.com/secretkit/secretkit/kv"
+)
+
+func TestPickMatchesAndCounts(t *testing.T) {
+	var s Set
+	if err := s.Replace([]Rule{
+		{Operation: kv.OpGet, Vault: "MyVault", Status: 503, Count: 2},
+		{Identity: "batch", Drop: true},
+		{Target: Vault, Delay: time.Second},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	get := Request{Target: Vault, Operation: kv.OpGet, Vault: "myvault"}
+	for i := range 2 {
+		if r, ok := s.Pick(get); !ok || r.Status != 503 {
+			t.Fatalf("get %d: %+v %v, want the 503 rule", i, r, ok)
+		}
+	}
+	if r, _ := s.Pick(get); r.Status != 0 || r.Delay != time.Second {
+		t.Errorf("third get: %+v, want the delay rule (the 503 rule is spent)", r)
+	}
+	if r, _ := s.Pick(Request{Target: Vault, Operation: kv.OpSet, Vault: "myvault"}); r.Delay != time.Second {
+		t.Errorf("set: %+v, want the delay rule", r)
+	}
+	if r, ok := s.Pick(Request{Target: Identity, Identities: []string{"id-1", "Batch"}}); !ok || !r.Drop {
+		t.Errorf("identity batch: %+v %v, want the drop rule", r, ok)
+	}
+	if r, ok := s.Pick(Request{Target: Identity, Identities: []string{"system"}}); ok {
+		t.Errorf("identity system: %+v, want no rule", r)
+	}
+	if rules := s.Rules(); len(rules) != 2 || !rules[0].Drop {
+		t.Errorf("rules in force: %+v, want the two unspent ones", rules)
+	}
+	var nilSet *Set
+	if _, ok := nilSet.Pick(get); ok {
+		t.Error("a nil set injected a fault")
+	}
+}
+
+func TestPickProbability(t *testing.T) {
+	var s Set
+	if err := s.Replace([]Rule{{Status: 500, Probability: 0.5}}); err != nil {
+		t.Fatal(err)
+	}
+	hits := 0
+	for range 10000 {
+		if _, ok := s.Pick(Request{Target: Vault}); ok {
+			hits++
+		}
+	}
+	// Ten standard deviations either way.
+	if hits < 4500 || hits > 5500 {
+		t.Errorf("%d of 10000 requests hit by a rule of probability 0.5", hits)
+	}
+}

@@ -1,0 +1,27 @@
+package emulator
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/secretkit/secretkit/internal/testutil"
+)
+
+// A flood of net/http errors yields one WARN line per window, the next
+// one counting what was held back.
+func TestServerErrorLogSummarisesFloods(t *testing.T) {
+	var logs testutil.Buffer
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := newServerErrorLog(slog.New(slog.NewTextHandler(&logs, nil)), func() time.Time { return now })
+	for range 1000 {
+		l.Print("http: TLS handshake error from 127.0.0.1:1: EOF")
+	}
+	now = now.Add(errorLogWindow)
+	l.Print("http: TLS handshake error from 127.0.0.1:2: EOF")
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 2 || !strings.HasSuffix(lines[0], "suppressed=0") || !strings.HasSuffix(lines[1], "suppressed=999") {
+		t.Errorf("log lines:\n%s", logs.String())
+	}
+}
