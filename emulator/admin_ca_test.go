@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secretkit/secretkit/emulator"
+
 	"github.com/secretkit/secretkit/emulator/emulatortest"
 )
 
@@ -39,6 +41,7 @@ func TestEnvRouteFlavoursAndFormats(t *testing.T) {
 	e := emulatortest.Start(t, nil)
 	req, _ := http.NewRequest(http.MethodGet, e.IdentityURL+"/_emulator/env?flavour=azureml", nil)
 	req.Header.Set("Accept", "text/plain")
+	req.Header.Set(emulator.AdminHeader, "1")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -61,7 +61,8 @@ func TestIdentityTable(t *testing.T) {
 }
 
 // A known admin route asked with the wrong method is 405 with Allow; an
-// unknown one stays 404.
+// unknown one stays 404. (Without the admin header every one of them is
+// 403 first: TestAdminRefusesCrossSiteRequests.)
 func TestAdminWrongMethodIs405(t *testing.T) {
 	t.Parallel()
 	e := emulatortest.Start(t, nil)
@@ -77,6 +78,7 @@ func TestAdminWrongMethodIs405(t *testing.T) {
 		{http.MethodGet, "/_emulator/nothing-here", "", 404},
 	} {
 		req, _ := http.NewRequest(tc.method, e.IdentityURL+tc.path, nil)
+		req.Header.Set(emulator.AdminHeader, "1")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

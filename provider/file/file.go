@@ -522,7 +522,9 @@ func (p *Provider) ListSecrets(ctx context.Context) iter.Seq2[provider.Metadata,
 func (p *Provider) listDir(ctx context.Context, yield func(provider.Metadata, error) bool) {
 	root, err := os.OpenRoot(p.path)
 	if err != nil {
-		yield(provider.Metadata{}, provider.NewError(Name, "list", "", classify(err), err))
+		// The directory is the source: gone, it is unavailable, not a
+		// missing secret.
+		yield(provider.Metadata{}, provider.NewError(Name, "list", "", classifySource(err), err))
 		return
 	}
 	defer root.Close()
