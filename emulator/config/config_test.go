@@ -523,3 +523,14 @@ vaults:
 		}
 	}
 }
+
+// A UTF-16 file is refused on line 1: yaml.v3 would decode it and number
+// its lines by characters (U+2028 included) no editor of the bytes shows.
+func TestUTF16Refused(t *testing.T) {
+	for _, bom := range []string{"\xff\xfe", "\xfe\xff"} {
+		_, err := Parse("cfg.yaml", []byte(bom+"( 00"))
+		if err == nil || err.Error() != "cfg.yaml:1: the file is UTF-16; save it as UTF-8" {
+			t.Errorf("UTF-16 with BOM %q: err = %v", bom, err)
+		}
+	}
+}
