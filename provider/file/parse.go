@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/secretkit/secretkit/internal/dotenv"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/secretkit/secretkit/internal/yamlmsg"
@@ -348,99 +350,23 @@ func parseJSON(path string, data []byte, sep string) (map[string]string, error) 
 	return f.secrets, nil
 }
 
-// parseDotenv reads KEY=VALUE lines: '#' comments, optional "export ",
-// unquoted values (trailing " # comment" removed), single-quoted literal
-// values and double-quoted values with \n \r \t \\ \" \$ escapes; quoted
-// values may span lines. Variables are not expanded: a secret containing '$'
-// must read back unchanged.
+// parseDotenv reads a dotenv file in the syntax of internal/dotenv, the
+// one secret references rewrite too. Variables are not expanded: a secret
+// containing '$' must read back unchanged.
 func parseDotenv(path string, data []byte) (map[string]string, error) {
 	f := newFlattener(path, "")
-	s := strings.ReplaceAll(string(data), "\r\n", "\n")
-	lineEnd := func(from int) int {
-		if i := strings.IndexByte(s[from:], '\n'); i >= 0 {
-			return from + i
+	entries, err := dotenv.Parse(data)
+	if err != nil {
+		var de *dotenv.Error
+		if errors.As(err, &de) {
+			return nil, f.fail(de.Line, "%s", de.Msg)
 		}
-		return len(s)
+		return nil, err
 	}
-	line := 1
-	for pos := 0; pos < len(s); {
-		end := lineEnd(pos)
-		raw := s[pos:end]
-		startLine := line
-		if t := strings.TrimSpace(raw); t == "" || strings.HasPrefix(t, "#") {
-			pos, line = end+1, line+1
-			continue
-		}
-		eq := strings.IndexByte(raw, '=')
-		key := ""
-		if eq >= 0 {
-			key = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(raw[:eq]), "export "))
-		}
-		if eq < 0 || !dotenvKey.MatchString(key) {
-			return nil, f.fail(startLine, "expected KEY=VALUE with a key of letters, digits, '_', '.' or '-'")
-		}
-		valueStart := pos + eq + 1
-		for valueStart < end && (s[valueStart] == ' ' || s[valueStart] == '\t') {
-			valueStart++
-		}
-		var value string
-		if valueStart < end && (s[valueStart] == '"' || s[valueStart] == '\'') {
-			v, n, err := unquoteDotenv(s[valueStart:])
-			if err != nil {
-				return nil, f.fail(startLine, "%s: %v", showKey(key), err)
-			}
-			closing := valueStart + n
-			line += strings.Count(s[valueStart:closing], "\n")
-			end = lineEnd(closing)
-			if t := strings.TrimSpace(s[closing:end]); t != "" && !strings.HasPrefix(t, "#") {
-				return nil, f.fail(line, "%s: unexpected text after the closing quote", showKey(key))
-			}
-			value = v
-		} else {
-			value = s[valueStart:end]
-			if i := strings.Index(value, " #"); i >= 0 {
-				value = value[:i]
-			}
-			value = strings.TrimSpace(value)
-		}
-		if err := f.add(key, startLine, value); err != nil {
+	for _, e := range entries {
+		if err := f.add(e.Key, e.Line, e.Value); err != nil {
 			return nil, err
 		}
-		pos, line = end+1, line+1
 	}
 	return f.secrets, nil
-}
-
-var dotenvKey = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
-
-// unquoteDotenv reads one quoted value from the start of s and returns it
-// and the number of bytes read, closing quote included.
-func unquoteDotenv(s string) (value string, n int, err error) {
-	quote := s[0]
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == quote:
-			return b.String(), i + 1, nil
-		case c == '\\' && quote == '"' && i+1 < len(s):
-			i++
-			switch s[i] {
-			case 'n':
-				b.WriteByte('\n')
-			case 'r':
-				b.WriteByte('\r')
-			case 't':
-				b.WriteByte('\t')
-			case '\\', '"', '$':
-				b.WriteByte(s[i])
-			default:
-				// The escaped character is part of the value: not named.
-				return "", 0, errors.New(`unknown escape sequence; after \ use n, r, t, \, " or $`)
-			}
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return "", 0, errors.New("unterminated quoted value")
 }

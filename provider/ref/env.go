@@ -5,8 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/secretkit/secretkit/internal/dotenv"
 )
 
 // Environ expands the references in the values of env, a list of
@@ -76,138 +77,26 @@ type EnvVar struct {
 	start, end int
 }
 
-var dotenvKey = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
-
 // ParseDotenv reads a dotenv file with the syntax package provider/file
-// reads: KEY=VALUE lines, '#' comments, optional "export ", unquoted values
-// (a trailing " # comment" removed), single-quoted literal values and
-// double-quoted values with \n \r \t \\ \" \$ escapes; quoted values may
-// span lines. Nothing is expanded: references stay as written. Errors name
-// file and line, never a value.
+// reads (internal/dotenv): KEY=VALUE lines, '#' comments, optional
+// "export ", unquoted values (a trailing " # comment" removed),
+// single-quoted literal values and double-quoted values with \n \r \t \\
+// \" \$ escapes; quoted values may span lines. Nothing is expanded:
+// references stay as written. Errors name file and line, never a value.
 func ParseDotenv(data []byte, file string) ([]EnvVar, error) {
-	s := string(data)
-	fail := func(line int, format string, args ...any) error {
-		return fmt.Errorf("%s:%d: %s", file, line, fmt.Sprintf(format, args...))
+	entries, err := dotenv.Parse(data)
+	if err != nil {
+		var de *dotenv.Error
+		if errors.As(err, &de) {
+			return nil, fmt.Errorf("%s:%d: %s", file, de.Line, de.Msg)
+		}
+		return nil, err
 	}
-	lineEnd := func(from int) int {
-		if i := strings.IndexByte(s[from:], '\n'); i >= 0 {
-			return from + i
-		}
-		return len(s)
-	}
-	var out []EnvVar
-	line := 1
-	for pos := 0; pos < len(s); {
-		end := lineEnd(pos)
-		raw := strings.TrimSuffix(s[pos:end], "\r")
-		startLine := line
-		if t := strings.TrimSpace(raw); t == "" || strings.HasPrefix(t, "#") {
-			pos, line = end+1, line+1
-			continue
-		}
-		eq := strings.IndexByte(raw, '=')
-		key := ""
-		if eq >= 0 {
-			key = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(raw[:eq]), "export "))
-		}
-		if eq < 0 || !dotenvKey.MatchString(key) {
-			return nil, fail(startLine, "expected KEY=VALUE with a key of letters, digits, '_', '.' or '-'")
-		}
-		valueStart := pos + eq + 1
-		lineStop := pos + len(raw)
-		for valueStart < lineStop && (s[valueStart] == ' ' || s[valueStart] == '\t') {
-			valueStart++
-		}
-		v := EnvVar{Key: key, Line: startLine, start: valueStart}
-		if valueStart < lineStop && (s[valueStart] == '"' || s[valueStart] == '\'') {
-			value, n, err := unquoteDotenv(s[valueStart:])
-			if err != nil {
-				return nil, fail(startLine, "key %q: %v", key, err)
-			}
-			closing := valueStart + n
-			line += strings.Count(s[valueStart:closing], "\n")
-			end = lineEnd(closing)
-			if t := strings.TrimSpace(s[closing:end]); t != "" && !strings.HasPrefix(t, "#") {
-				return nil, fail(line, "key %q: unexpected text after the closing quote", key)
-			}
-			v.Value, v.end = value, closing
-		} else {
-			value := s[valueStart:lineStop]
-			if i := strings.Index(value, " #"); i >= 0 {
-				value = value[:i]
-			}
-			value = strings.TrimRight(value, " \t")
-			v.Value, v.end = value, valueStart+len(value)
-		}
-		out = append(out, v)
-		pos, line = end+1, line+1
+	out := make([]EnvVar, len(entries))
+	for i, e := range entries {
+		out[i] = EnvVar{Key: e.Key, Value: e.Value, Line: e.Line, start: e.Start, end: e.End}
 	}
 	return out, nil
-}
-
-// unquoteDotenv reads one quoted value from the start of s and returns it
-// and the number of bytes read, closing quote included.
-func unquoteDotenv(s string) (value string, n int, err error) {
-	quote := s[0]
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == quote:
-			return b.String(), i + 1, nil
-		case c == '\\' && quote == '"' && i+1 < len(s):
-			i++
-			switch s[i] {
-			case 'n':
-				b.WriteByte('\n')
-			case 'r':
-				b.WriteByte('\r')
-			case 't':
-				b.WriteByte('\t')
-			case '\\', '"', '$':
-				b.WriteByte(s[i])
-			default:
-				return "", 0, errors.New(`unknown escape sequence; after \ use n, r, t, \, " or $`)
-			}
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return "", 0, errors.New("unterminated quoted value")
-}
-
-// quoteDotenv writes v so that ParseDotenv reads it back exactly: bare
-// when it is plain, else double-quoted with escapes.
-func quoteDotenv(v string) string {
-	plain := v != ""
-	for _, c := range []byte(v) {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_-.,/:@+=%", c) >= 0) {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return v
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, c := range []byte(v) {
-		switch c {
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\\', '"', '$':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }
 
 // Dotenv expands the references in the values of a dotenv file (see
@@ -231,7 +120,7 @@ func (r *Resolver) Dotenv(ctx context.Context, src []byte, file string) ([]byte,
 			if err := envValueOnly(val); err != nil {
 				return err
 			}
-			replaced[v.start] = quoteDotenv(val)
+			replaced[v.start] = dotenv.Quote(val)
 			return nil
 		}}); err != nil {
 			return nil, err

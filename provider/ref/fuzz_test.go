@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/secretkit/secretkit/internal/dotenv"
 )
 
 // FuzzParse checks that the reference parser never panics and that writing
@@ -46,7 +48,7 @@ func FuzzParse(f *testing.F) {
 }
 
 // FuzzParseDotenv checks that the dotenv parser never panics and that a
-// value quoted by quoteDotenv reads back exactly.
+// value quoted by dotenv.Quote reads back exactly.
 func FuzzParseDotenv(f *testing.F) {
 	for _, seed := range []string{
 		"A=1\n", "export A = 'x' # c\n", "A=\"multi\nline\\n\\$\"\n", "# c\n\nB=${secret:x} # t\r\n",
@@ -66,7 +68,7 @@ func FuzzParseDotenv(f *testing.F) {
 		if strings.IndexByte(value, 0) >= 0 {
 			return
 		}
-		line := "K=" + quoteDotenv(value) + "\n"
+		line := "K=" + dotenv.Quote(value) + "\n"
 		got, err := ParseDotenv([]byte(line), "q.env")
 		if err != nil || len(got) != 1 || got[0].Value != value {
 			t.Fatalf("value %q quoted as %q reads back as %+v, %v", value, line, got, err)
