@@ -24,11 +24,8 @@ import (
 // duplicate keys, wrong types, out-of-range values and dangling references
 // are errors; an empty document yields the defaults.
 func Parse(name string, data []byte) (*Config, error) {
-	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
-		// yaml.v3 would read UTF-16, whose line separators and lines no
-		// editor showing the bytes would agree with; errors must name the
-		// line a person sees.
-		return nil, &Error{File: name, Line: 1, Msg: "the file is UTF-16; save it as UTF-8"}
+	if yamlmsg.IsUTF16(data) {
+		return nil, &Error{File: name, Line: 1, Msg: yamlmsg.MsgUTF16}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node

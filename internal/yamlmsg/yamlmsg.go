@@ -29,6 +29,17 @@ const (
 	MsgInvalid        = "invalid YAML"
 )
 
+// MsgUTF16 refuses a UTF-16 document: yaml.v3 would decode it and number
+// its lines by characters (U+2028, U+0085 included) that no editor showing
+// the bytes agrees with, so no error could name the line a person sees.
+const MsgUTF16 = "the file is UTF-16; save it as UTF-8"
+
+// IsUTF16 reports whether data starts with a UTF-16 byte-order mark, the
+// only way yaml.v3 reads UTF-16.
+func IsUTF16(data []byte) bool {
+	return len(data) >= 2 && (data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff)
+}
+
 // Syntax returns the line (0 when yaml.v3 did not say and it cannot be
 // found) and a one-line message for err, an error of yaml.v3 decoding
 // data. The message has no "yaml: " prefix and no "line N: ".

@@ -140,6 +140,9 @@ func parseYAML(path string, data []byte, sep string) (map[string]string, error) 
 		line, msg := yamlmsg.Syntax(err, data)
 		return f.fail(line, "malformed YAML: %s", msg)
 	}
+	if yamlmsg.IsUTF16(data) {
+		return nil, f.fail(1, "%s", yamlmsg.MsgUTF16)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err == io.EOF {

@@ -27,6 +27,8 @@ func TestYAMLValueMistakesAreErrorsWithoutTheValue(t *testing.T) {
 		{"tag-eats-word.yaml", "db: !Xk9 secretA\n", 1, "quote a value that starts with '!'", "Xk9"},
 		{"anchor-empty.yaml", "a: b\ndb: &pw\n", 2, "quote a value that starts with '&'", "pw"},
 		{"dup-odd-key.yaml", "a b c: x\na b c: y\n", 2, "duplicate a key (not shown", "a b c"},
+		// yaml.v3 would decode UTF-16 and count U+0085 as a line break.
+		{"utf16.yaml", "\xfe\xff\x00\x85db: hunter2", 1, "UTF-16; save it as UTF-8", "hunter2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFile(t, tc.name, tc.content)

@@ -82,6 +82,9 @@ func (j *job) addYAML(root *yaml.Node, file string) error {
 // the indentation of the source, which keeps comments, anchors, key order,
 // tags and quoting styles. file names the stream in errors.
 func (r *Resolver) YAML(ctx context.Context, src []byte, file string) ([]byte, error) {
+	if yamlmsg.IsUTF16(src) {
+		return nil, fmt.Errorf("%s:1: %s", file, yamlmsg.MsgUTF16)
+	}
 	var docs []*yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	for {
