@@ -204,7 +204,11 @@ func (e *Endpoints) serveEntraToken(w http.ResponseWriter, r *http.Request) {
 			e.entraFail(w, &entraError{http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'."})
 			return
 		}
-		e.entraFail(w, &entraError{http.StatusBadRequest, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '" + gt + "'."})
+		msg := "The app requested an unsupported grant type."
+		if plausibleGrantType(gt) {
+			msg = "The app requested an unsupported grant type '" + gt + "'."
+		}
+		e.entraFail(w, &entraError{http.StatusBadRequest, "unsupported_grant_type", 70003, msg})
 		return
 	}
 	clientID := f.Get("client_id")
@@ -395,4 +399,20 @@ func unverifiedKidAndIssuer(assertion string) (kid, iss string) {
 func randomUUID() string {
 	h := randomHex(16)
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// plausibleGrantType reports whether a refused grant_type is echoed: Entra
+// names the grant type it refused, but a long or odd value may be a
+// credential pasted into the wrong field (found by fuzzing: a federated
+// token), and no refusal carries one.
+func plausibleGrantType(gt string) bool {
+	if len(gt) > 64 {
+		return false
+	}
+	for _, c := range gt {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_-.:/", c)) {
+			return false
+		}
+	}
+	return true
 }

@@ -76,7 +76,9 @@ func TestEntraTokenRefusals(t *testing.T) {
 	}
 	cases := []rawCase{
 		post("unknown tenant", "/00000000-0000-0000-0000-000000000000/oauth2/v2.0/token", base, 400, "invalid_tenant", "AADSTS90002: Tenant '00000000-0000-0000-0000-000000000000' not found."),
-		post("wrong grant type", path, with(base, "grant_type", "password"), 400, "unsupported_grant_type", "AADSTS70003:"),
+		post("wrong grant type", path, with(base, "grant_type", "password"), 400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type 'password'."),
+		// A credential in the wrong field is not echoed back.
+		post("token as grant type", path, with(base, "grant_type", good), 400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type. "),
 		post("no grant type", path, with(base, "grant_type", ""), 400, "invalid_request", "AADSTS900144: The request body must contain the following parameter: 'grant_type'."),
 		post("no client_id", path, with(base, "client_id", ""), 400, "invalid_request", "AADSTS900144: The request body must contain the following parameter: 'client_id'."),
 		post("no scope", path, with(base, "scope", ""), 400, "invalid_request", "AADSTS900144: The request body must contain the following parameter: 'scope'."),
