@@ -122,7 +122,11 @@ func FuzzEndpoints(f *testing.F) {
 		handler.ServeHTTP(w, r)
 
 		got := w.Body.String()
-		if strings.Contains(got, fuzzSecret) {
+		// The mux's redirect to a cleaned path repeats the path the client
+		// sent, secret and all (seed 1aa3f7662536c18b): nothing the client
+		// did not already have.
+		echoedPath := w.Code/100 == 3 && strings.Contains(target, fuzzSecret)
+		if strings.Contains(got, fuzzSecret) && !echoedPath {
 			t.Fatalf("answer carries the header secret: %s", got)
 		}
 		if !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
