@@ -58,6 +58,9 @@ func TestContract(t *testing.T) {
 	f := newFixture(t)
 	for _, vault := range []string{"myvault", "rbacvault"} {
 		t.Run(vault, func(t *testing.T) {
+			// The vaults share nothing but the emulator, whose cases
+			// already run in parallel within each vault.
+			t.Parallel()
 			admin := f.admin(t, vault)
 			providertest.Run(t, func(ctx context.Context, t *testing.T) (providertest.Harness, error) {
 				return &harness{f: f, vault: vault, admin: admin}, nil

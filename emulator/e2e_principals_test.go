@@ -108,6 +108,9 @@ func TestMain(m *testing.M) {
 	if principalCerts.dir != "" {
 		os.RemoveAll(principalCerts.dir)
 	}
+	if crashChild.dir != "" {
+		os.RemoveAll(crashChild.dir)
+	}
 	os.Exit(code)
 }
 

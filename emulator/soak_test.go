@@ -18,6 +18,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/secretkit/secretkit/emulator/emulatortest"
+	"github.com/secretkit/secretkit/internal/testutil"
 )
 
 // soakOpsEnv raises the soak test's operations per client (default 12).
@@ -37,6 +38,7 @@ type soakSecret struct {
 // against its model; at the end the emulator's state must equal the
 // models (issue 11: soak test). Run it under -race.
 func TestSoak(t *testing.T) {
+	t.Parallel()
 	ops := 12
 	if n, err := strconv.Atoi(os.Getenv(soakOpsEnv)); err == nil && n > 0 {
 		ops = n
@@ -46,7 +48,8 @@ func TestSoak(t *testing.T) {
 			t.Parallel()
 			opts := &emulatortest.Options{ConfigYAML: seededConfig}
 			if durable {
-				opts.DataFile = filepath.Join(t.TempDir(), "data.db")
+				// RAM-backed, so the bolt run measures the store, not the disk's fsync.
+				opts.DataFile = filepath.Join(testutil.MemDir(t), "data.db")
 			}
 			e := emulatortest.Start(t, opts)
 			copts := azcore.ClientOptions{Transport: e.Client()}

@@ -185,6 +185,11 @@ func (h *harness) WatchOptions() provider.WatchOptions {
 
 func TestContract(t *testing.T) {
 	for _, f := range []file.Format{file.FormatYAML, file.FormatJSON, file.FormatDotenv, file.FormatDir} {
-		t.Run(string(f), func(t *testing.T) { providertest.Run(t, newHarness(f)) })
+		t.Run(string(f), func(t *testing.T) {
+			// Each format has its own files; the watch cases' quiet
+			// periods (1 s each) then overlap across formats too.
+			t.Parallel()
+			providertest.Run(t, newHarness(f))
+		})
 	}
 }

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package testutil
+
+func isMemFS(string) bool { return false }
