@@ -101,19 +101,25 @@ func envName(flagName string) string {
 	return "EMULATOR_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
+// newLogger returns a logger writing to w through a logBuffer, and the
+// function that flushes that buffer.
+func newLogger(format, level string, w io.Writer) (*slog.Logger, func(), error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
+		return nil, nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
 	}
 	opts := &slog.HandlerOptions{Level: lvl}
+	buf := &logBuffer{w: w}
+	var h slog.Handler
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		h = slog.NewTextHandler(buf, opts)
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		h = slog.NewJSONHandler(buf, opts)
+	default:
+		return nil, nil, fmt.Errorf("log format %q: want text or json", format)
 	}
-	return nil, fmt.Errorf("log format %q: want text or json", format)
+	return slog.New(flushingHandler{h, buf}), buf.Flush, nil
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -121,10 +127,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	logger, err := newLogger(s.logFormat, s.logLevel, stderr)
+	logger, flushLog, err := newLogger(s.logFormat, s.logLevel, stderr)
 	if err != nil {
 		return err
 	}
+	defer flushLog()
 	flavour, err := identity.ParseFlavour(s.flavour)
 	if err != nil {
 		return err
@@ -168,6 +175,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Info("emulator ready",
 		"vault", srv.VaultURL(), "identity", srv.IdentityURL(), "flavour", flavour,
 		"store", storeKind(s.dataFile), "tlsDir", s.tlsDir)
+	flushLog()
 
 	select {
 	case <-ctx.Done():
