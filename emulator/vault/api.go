@@ -398,11 +398,14 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // bearer token the Authenticator accepts. It runs before the body is read:
 // the SDKs' first request is deliberately unauthenticated and body-less.
 func (a *API) authenticate(req *request, resource string) (access.Caller, bool) {
-	challenge := fmt.Sprintf(`Bearer authorization="https://login.microsoftonline.com/%s", resource="%s"`, a.tenant, resource)
+	// Built only for a refusal: a request that passes pays nothing for it.
+	challenge := func() string {
+		return `Bearer authorization="https://login.microsoftonline.com/` + a.tenant + `", resource="` + resource + `"`
+	}
 	scheme, token, _ := strings.Cut(req.r.Header.Get("Authorization"), " ")
 	token = strings.TrimSpace(token)
 	if !strings.EqualFold(scheme, "Bearer") || token == "" {
-		req.w.Header().Set("WWW-Authenticate", challenge)
+		req.w.Header().Set("WWW-Authenticate", challenge())
 		a.fail(req, httpFailure{status: http.StatusUnauthorized, code: "Unauthorized",
 			message: "AKV10000: Request is missing a Bearer or PoP token."})
 		return access.Caller{}, false
@@ -412,11 +415,12 @@ func (a *API) authenticate(req *request, resource string) (access.Caller, bool) 
 	}
 	caller, err := a.authenticator.Authenticate(req.r.Context(), token, resource)
 	if err != nil {
+		header := challenge()
 		var renewable access.Renewable
 		if errors.As(err, &renewable) && renewable.Renewable() {
-			challenge = claimsChallenge(a.rules.clock.Now())
+			header = claimsChallenge(a.rules.clock.Now())
 		}
-		req.w.Header().Set("WWW-Authenticate", challenge)
+		req.w.Header().Set("WWW-Authenticate", header)
 		a.fail(req, httpFailure{status: http.StatusUnauthorized, code: "Unauthorized", message: err.Error()})
 		return access.Caller{}, false
 	}
