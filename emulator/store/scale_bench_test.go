@@ -3,8 +3,10 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,9 +99,28 @@ func BenchmarkMemoryFootprint(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/1e6, "MB-heap")
 		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/n, "B/secret")
+		if rss, ok := processRSS(); ok {
+			b.ReportMetric(float64(rss)/1e6, "MB-rss")
+		}
 		runtime.KeepAlive(s)
 		s.Close()
 	}
+}
+
+// processRSS reads this process's resident set from /proc (Linux only): the
+// whole test binary, so an upper bound of what the store costs.
+func processRSS() (int64, bool) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10, err == nil
+		}
+	}
+	return 0, false
 }
 
 // BenchmarkDurableSet has 16 writers each add versions to their own secret
