@@ -291,6 +291,11 @@ func newRequestID() string {
 	return string(out[:])
 }
 
+var (
+	serviceVersionHeader = []string{ServiceVersion}
+	noCacheHeader        = []string{"no-cache"}
+)
+
 // statusRecorder remembers the status for the request log.
 type statusRecorder struct {
 	http.ResponseWriter
@@ -319,12 +324,14 @@ type request struct {
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	h := rec.Header()
-	h.Set("x-ms-request-id", newRequestID())
+	// Keys already canonical and constant values shared: Header.Set would
+	// canonicalise (and allocate) on every request.
+	h["X-Ms-Request-Id"] = []string{newRequestID()}
 	if id := r.Header.Get("x-ms-client-request-id"); id != "" {
-		h.Set("x-ms-client-request-id", id)
+		h["X-Ms-Client-Request-Id"] = []string{id}
 	}
-	h.Set("x-ms-keyvault-service-version", ServiceVersion)
-	h.Set("Cache-Control", "no-cache")
+	h["X-Ms-Keyvault-Service-Version"] = serviceVersionHeader
+	h["Cache-Control"] = noCacheHeader
 
 	p, resource, validName := a.resolveHost(r.Host)
 	req := &request{r: r, w: rec, policy: p, view: wireView{base: "https://" + r.Host, policy: p}}
