@@ -13,7 +13,8 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
-// Layout of a Bolt data file, format version 1:
+// Layout of a Bolt data file, format version 1 (format 2, which this build
+// writes, is described in bolt_layout.go):
 //
 //	meta   (bucket)  "format" → "1" (decimal ASCII)
 //	vaults (bucket)  one nested bucket per vault name;
@@ -23,7 +24,7 @@ import (
 //
 // A future layout bumps boltFormat and migrates older files in OpenBolt;
 // a file written by a newer build is refused rather than misread.
-const boltFormat = 1
+const boltFormat = 2
 
 var (
 	bucketMeta   = []byte("meta")
@@ -139,6 +140,9 @@ func prepareFile(db *bbolt.DB, path string) (err error) {
 			if err := meta.Put(keyFormat, []byte(strconv.Itoa(boltFormat))); err != nil {
 				return err
 			}
+			if _, err := tx.CreateBucket(bucketHistory); err != nil {
+				return err
+			}
 			_, err = tx.CreateBucket(bucketVaults)
 			return err
 		}
@@ -154,6 +158,12 @@ func prepareFile(db *bbolt.DB, path string) (err error) {
 		}
 		if tx.Bucket(bucketVaults) == nil {
 			return corruptf("data file %s has no vaults bucket", path)
+		}
+		if format == 1 {
+			return upgradeLayout(tx, meta)
+		}
+		if tx.Bucket(bucketHistory) == nil {
+			return corruptf("data file %s has no history bucket", path)
 		}
 		return nil
 	})
@@ -211,20 +221,37 @@ func (b *Bolt) Get(ctx context.Context, vault, name string) (Record, error) {
 			return ErrNotFound
 		}
 		var err error
-		rec, err = decodeRecord(vault, key, data)
+		rec, err = loadRecord(tx, vault, key, data)
 		return err
 	})
 	return rec, closedOr(err)
 }
 
-// GetVersion implements Store. The record is stored whole, so it is
-// decoded whole; only the copy handed back is reduced.
+// GetVersion implements Store, decoding only the version it returns (see
+// bolt_layout.go).
 func (b *Bolt) GetVersion(ctx context.Context, vault, name, version string) (Record, error) {
-	rec, err := b.Get(ctx, vault, name)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return Record{}, err
 	}
-	return rec.only(version), nil
+	if b.closed.Load() {
+		return Record{}, ErrClosed
+	}
+	key := []byte(Key(name))
+	var rec Record
+	err := b.db.View(func(tx *bbolt.Tx) error {
+		bucket := tx.Bucket(bucketVaults).Bucket([]byte(vault))
+		if bucket == nil {
+			return ErrNotFound
+		}
+		data := bucket.Get(key)
+		if data == nil {
+			return ErrNotFound
+		}
+		var err error
+		rec, err = loadVersion(tx, vault, key, data, version)
+		return err
+	})
+	return rec, closedOr(err)
 }
 
 // Update implements Store. Concurrent Updates are group-committed (bbolt's
@@ -264,7 +291,7 @@ func (b *Bolt) Update(ctx context.Context, vault, name string, mutate Mutation) 
 		if bucket != nil {
 			if data := bucket.Get(key); data != nil {
 				var err error
-				if current, err = decodeRecord(vault, key, data); err != nil {
+				if current, err = loadRecord(tx, vault, key, data); err != nil {
 					return err
 				}
 				exists = true
@@ -279,25 +306,13 @@ func (b *Bolt) Update(ctx context.Context, vault, name string, mutate Mutation) 
 			if !exists {
 				return nil
 			}
-			if err := bucket.Delete(key); err != nil {
-				return err
-			}
-			if k, _ := bucket.Cursor().First(); k == nil {
-				return vaults.DeleteBucket([]byte(vault))
-			}
-			return nil
+			return deleteRecord(tx, vaults, vault, key)
 		}
-		data, err := json.Marshal(next)
-		if err != nil {
-			refused = fmt.Errorf("store: encode record for vault %q key %q: %w", vault, key, err)
-			return nil
-		}
-		if bucket == nil {
-			if bucket, err = vaults.CreateBucket([]byte(vault)); err != nil {
-				return err
+		if err := storeRecord(tx, vaults, vault, key, next); err != nil {
+			if enc, ok := asEncodeError(err); ok {
+				refused = enc
+				return nil
 			}
-		}
-		if err := bucket.Put(key, data); err != nil {
 			return err
 		}
 		written = next
@@ -364,7 +379,7 @@ func (b *Bolt) List(ctx context.Context, vault, after string, limit int) ([]Reco
 			}
 		}
 		for ; k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
-			rec, err := decodeRecord(vault, k, v)
+			rec, err := loadRecord(tx, vault, k, v)
 			if err != nil {
 				return err
 			}
@@ -388,11 +403,15 @@ func (b *Bolt) Reset(ctx context.Context) error {
 		return ErrClosed
 	}
 	err := b.db.Update(func(tx *bbolt.Tx) error {
-		if err := tx.DeleteBucket(bucketVaults); err != nil {
-			return err
+		for _, name := range [][]byte{bucketVaults, bucketHistory} {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
 		}
-		_, err := tx.CreateBucket(bucketVaults)
-		return err
+		return nil
 	})
 	return closedOr(err)
 }
