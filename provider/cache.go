@@ -1,13 +1,14 @@
 package provider
 
 import (
-	"container/list"
 	"context"
 	"errors"
 	"iter"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,8 +27,11 @@ type CacheOptions struct {
 	// default) means not-found is never cached, so a newly created secret is
 	// visible at once; set it when absent names are read in a hot loop.
 	NegativeTTL time.Duration
-	// MaxEntries bounds the number of cached (name, version) answers; the
-	// least recently used is evicted first. Zero means DefaultCacheMaxEntries.
+	// MaxEntries bounds the number of cached (name, version) answers. When
+	// full, an answer not read since the eviction clock last passed it is
+	// evicted first (second-chance, an approximation of least recently
+	// used that lets hits run without a lock). Zero means
+	// DefaultCacheMaxEntries.
 	MaxEntries int
 	// MaxStale, when positive, lets the cache answer with an expired
 	// secret for up to MaxStale past its expiry when the wrapped provider
@@ -72,10 +76,19 @@ type Cache struct {
 	maxStale    time.Duration
 	jitter      float64
 	now         func() time.Time
+	// base is when the cache was made, read from the monotonic clock when
+	// Now is not injected; hits then compare one monotonic reading with
+	// cacheEntry.freshFor instead of reading the wall clock as well.
+	base     time.Time
+	realTime bool
+
+	// entries maps cacheKey to *cacheEntry. Hits read it without a lock;
+	// every change to it happens under mu, together with ring.
+	entries sync.Map
 
 	mu      sync.Mutex
-	lru     *list.List // of *cacheEntry, most recently used at the front
-	entries map[cacheKey]*list.Element
+	ring    []*cacheEntry // every entry of entries, in eviction-clock order
+	hand    int           // the clock's next position in ring
 	flights map[cacheKey]*flight
 }
 
@@ -86,10 +99,16 @@ type cacheEntry struct {
 	secret  Secret
 	err     error // only ever a not-found error
 	expires time.Time
+	// freshFor is expires as an offset from Cache.base.
+	freshFor time.Duration
 	// staleUntil is when the entry may no longer stand in for a failing
 	// backend: expires plus MaxStale, but never past the secret's own
 	// Expires; equal to expires when nothing stale may be served.
 	staleUntil time.Time
+	// used is set by a hit and cleared by the eviction clock passing by:
+	// an entry is evicted only when the clock finds it clear.
+	used atomic.Bool
+	slot int // index in Cache.ring, under Cache.mu
 }
 
 type flight struct {
@@ -113,14 +132,15 @@ func NewCache(p SecretProvider, opts *CacheOptions) *Cache {
 	if o.MaxEntries <= 0 {
 		o.MaxEntries = DefaultCacheMaxEntries
 	}
-	if o.Now == nil {
+	realTime := o.Now == nil
+	if realTime {
 		o.Now = time.Now
 	}
 	o.Jitter = min(max(o.Jitter, 0), 1)
 	return &Cache{
 		inner: p, ttl: o.TTL, negativeTTL: o.NegativeTTL, maxEntries: o.MaxEntries, now: o.Now,
 		maxStale: max(o.MaxStale, 0), jitter: o.Jitter,
-		lru: list.New(), entries: map[cacheKey]*list.Element{}, flights: map[cacheKey]*flight{},
+		flights: map[cacheKey]*flight{}, base: o.Now(), realTime: realTime,
 	}
 }
 
@@ -131,18 +151,28 @@ func (c *Cache) GetSecret(ctx context.Context, name, version string) (Secret, er
 		return Secret{}, err
 	}
 	key := cacheKey{name, version}
+	// The hit path: one lock-free map read and, the first time after the
+	// clock passed, one flag write.
+	if v, ok := c.entries.Load(key); ok {
+		e := v.(*cacheEntry)
+		if c.fresh(e) {
+			if !e.used.Load() {
+				e.used.Store(true)
+			}
+			noteCache(ctx, CacheHit)
+			return cloneSecret(e.secret), e.err
+		}
+	}
 	c.mu.Lock()
-	if el, ok := c.entries[key]; ok {
-		e := el.Value.(*cacheEntry)
+	if e, ok := c.loadLocked(key); ok {
 		now := c.now()
-		if now.Before(e.expires) {
-			c.lru.MoveToFront(el)
+		if now.Before(e.expires) { // stored by another caller meanwhile
 			c.mu.Unlock()
 			noteCache(ctx, CacheHit)
 			return cloneSecret(e.secret), e.err
 		}
 		if !now.Before(e.staleUntil) {
-			c.removeLocked(el)
+			c.removeLocked(e)
 		}
 	}
 	noteCache(ctx, CacheMiss)
@@ -193,11 +223,10 @@ func servesStale(err error) bool {
 func (c *Cache) stale(key cacheKey) (Secret, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.entries[key]
+	e, ok := c.loadLocked(key)
 	if !ok {
 		return Secret{}, false
 	}
-	e := el.Value.(*cacheEntry)
 	if e.err != nil || !c.now().Before(e.staleUntil) {
 		return Secret{}, false
 	}
@@ -218,8 +247,8 @@ func (c *Cache) fly(ctx context.Context, key cacheKey, f *flight) {
 		c.storeLocked(key, s, nil, c.ttl)
 	case errors.Is(err, ErrNotFound) || errors.Is(err, ErrPermissionDenied) || errors.Is(err, ErrInvalidArgument):
 		// The backend answered: an older secret must not stand in for it.
-		if el, ok := c.entries[key]; ok {
-			c.removeLocked(el)
+		if e, ok := c.loadLocked(key); ok {
+			c.removeLocked(e)
 		}
 		if c.negativeTTL > 0 && errors.Is(err, ErrNotFound) {
 			c.storeLocked(key, Secret{}, err, c.negativeTTL)
@@ -230,8 +259,8 @@ func (c *Cache) fly(ctx context.Context, key cacheKey, f *flight) {
 }
 
 func (c *Cache) storeLocked(key cacheKey, s Secret, err error, ttl time.Duration) {
-	if el, ok := c.entries[key]; ok {
-		c.removeLocked(el)
+	if e, ok := c.loadLocked(key); ok {
+		c.removeLocked(e)
 	}
 	now := c.now()
 	if c.jitter > 0 {
@@ -253,22 +282,63 @@ func (c *Cache) storeLocked(key cacheKey, s Secret, err error, ttl time.Duration
 			e.staleUntil = exp
 		}
 	}
-	c.entries[key] = c.lru.PushFront(e)
-	for c.lru.Len() > c.maxEntries {
-		c.removeLocked(c.lru.Back())
+	e.freshFor = e.expires.Sub(c.base)
+	for len(c.ring) >= c.maxEntries {
+		c.removeLocked(c.victimLocked())
+	}
+	e.slot = len(c.ring)
+	c.ring = append(c.ring, e)
+	c.entries.Store(key, e)
+}
+
+// fresh reports whether e may be served without asking the backend.
+func (c *Cache) fresh(e *cacheEntry) bool {
+	if c.realTime {
+		return time.Since(c.base) < e.freshFor
+	}
+	return c.now().Before(e.expires)
+}
+
+// victimLocked runs the eviction clock: it clears the used flag of each
+// entry it passes and stops at the first one that was already clear. It
+// returns within two turns of the ring, which must not be empty.
+func (c *Cache) victimLocked() *cacheEntry {
+	for {
+		if c.hand >= len(c.ring) {
+			c.hand = 0
+		}
+		e := c.ring[c.hand]
+		if !e.used.Swap(false) {
+			return e
+		}
+		c.hand++
 	}
 }
 
-func (c *Cache) removeLocked(el *list.Element) {
-	delete(c.entries, el.Value.(*cacheEntry).key)
-	c.lru.Remove(el)
+func (c *Cache) loadLocked(key cacheKey) (*cacheEntry, bool) {
+	v, ok := c.entries.Load(key)
+	if !ok {
+		return nil, false
+	}
+	return v.(*cacheEntry), true
+}
+
+// removeLocked drops e; the ring's last entry takes its slot, so the clock
+// order changes slightly but nothing moves on the hit path.
+func (c *Cache) removeLocked(e *cacheEntry) {
+	c.entries.Delete(e.key)
+	last := len(c.ring) - 1
+	c.ring[e.slot] = c.ring[last]
+	c.ring[e.slot].slot = e.slot
+	c.ring[last] = nil
+	c.ring = c.ring[:last]
 }
 
 // Len returns the number of cached answers, fresh or not yet evicted.
 func (c *Cache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.lru.Len()
+	return len(c.ring)
 }
 
 // Invalidate forgets every cached version of the secret called name, so the
@@ -279,9 +349,9 @@ func (c *Cache) Len() int {
 func (c *Cache) Invalidate(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for key, el := range c.entries {
-		if key.name == name {
-			c.removeLocked(el)
+	for _, e := range slices.Clone(c.ring) {
+		if e.key.name == name {
+			c.removeLocked(e)
 		}
 	}
 	for key, f := range c.flights {
@@ -326,8 +396,9 @@ func (c *Cache) GetSecrets(ctx context.Context, names []string) ([]Result, error
 // that ability.
 func (c *Cache) Close() error {
 	c.mu.Lock()
-	c.lru.Init()
-	clear(c.entries)
+	c.entries.Clear()
+	clear(c.ring)
+	c.ring, c.hand = c.ring[:0], 0
 	c.mu.Unlock()
 	return Close(c.inner)
 }

@@ -35,8 +35,8 @@ func (s cacheSource) Check(ctx context.Context) (Secret, bool, error) {
 		c.mu.Unlock()
 	case errors.Is(err, ErrNotFound) || errors.Is(err, ErrPermissionDenied):
 		c.mu.Lock()
-		if el, ok := c.entries[s.key]; ok {
-			c.removeLocked(el)
+		if e, ok := c.loadLocked(s.key); ok {
+			c.removeLocked(e)
 		}
 		c.mu.Unlock()
 	}

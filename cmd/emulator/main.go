@@ -180,21 +180,26 @@ func envName(flagName string) string {
 	return "EMULATOR_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-// newLogger builds the stderr logger; a bad format or level is an error
+// newLogger returns a logger writing to w through a logBuffer, and the
+// function that flushes that buffer; a bad format or level is an error
 // naming the flag or variable it came from.
-func newLogger(s settings, src sources, w io.Writer) (*slog.Logger, error) {
+func newLogger(s settings, src sources, w io.Writer) (*slog.Logger, func(), error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(s.logLevel)); err != nil {
-		return nil, fmt.Errorf("%s: log level %q: want debug, info, warn or error", src.of("log-level"), s.logLevel)
+		return nil, nil, fmt.Errorf("%s: log level %q: want debug, info, warn or error", src.of("log-level"), s.logLevel)
 	}
 	opts := &slog.HandlerOptions{Level: lvl}
+	buf := &logBuffer{w: w}
+	var h slog.Handler
 	switch s.logFormat {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		h = slog.NewTextHandler(buf, opts)
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		h = slog.NewJSONHandler(buf, opts)
+	default:
+		return nil, nil, fmt.Errorf("%s: log format %q: want text or json", src.of("log-format"), s.logFormat)
 	}
-	return nil, fmt.Errorf("%s: log format %q: want text or json", src.of("log-format"), s.logFormat)
+	return slog.New(flushingHandler{h, buf}), buf.Flush, nil
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -209,10 +214,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		_, err := fmt.Fprintln(stdout, buildinfo.String("emulator"))
 		return err
 	}
-	logger, err := newLogger(s, src, stderr)
+	logger, flushLog, err := newLogger(s, src, stderr)
 	if err != nil {
 		return usage(err)
 	}
+	defer flushLog()
 	flavour, err := identity.ParseFlavour(s.flavour)
 	if err != nil {
 		return usage(fmt.Errorf("%s: %w", src.of("flavour"), err))
@@ -287,6 +293,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Info("emulator ready",
 		"vault", srv.VaultURL(), "identity", srv.IdentityURL(), "flavour", flavour,
 		"store", storeKind(s.dataFile), "tlsDir", s.tlsDir)
+	flushLog()
 
 	select {
 	case <-ctx.Done():

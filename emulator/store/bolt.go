@@ -13,7 +13,8 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
-// Layout of a Bolt data file, format version 1:
+// Layout of a Bolt data file, format version 1 (format 2, which this build
+// writes, is described in bolt_layout.go):
 //
 //	meta   (bucket)  "format" → "1" (decimal ASCII)
 //	vaults (bucket)  one nested bucket per vault name;
@@ -24,7 +25,7 @@ import (
 //
 // A future layout bumps boltFormat and migrates older files in OpenBolt;
 // a file written by a newer build is refused rather than misread.
-const boltFormat = 1
+const boltFormat = 2
 
 var (
 	bucketMeta   = []byte("meta")
@@ -116,6 +117,7 @@ func OpenBolt(path string, opts *BoltOptions) (*Bolt, error) {
 		db.Close()
 		return nil, err
 	}
+	tuneBatches(db)
 	return &Bolt{db: db, path: path}, nil
 }
 
@@ -138,6 +140,17 @@ func (b *Bolt) update(fn func(*bbolt.Tx) error) (err error) {
 	return b.db.Update(fn)
 }
 
+// batch is update as a group commit (bbolt's Batch). fn may run on another
+// caller's goroutine or on bbolt's timer goroutine, and SetPanicOnFault
+// holds per goroutine, so the guard is installed inside fn as well.
+func (b *Bolt) batch(fn func(*bbolt.Tx) error) (err error) {
+	defer guardFault(b.path, &err)()
+	return b.db.Batch(func(tx *bbolt.Tx) (err error) {
+		defer guardFault(b.path, &err)()
+		return fn(tx)
+	})
+}
+
 // prepareFile lays out a new file, or checks that an existing one is ours
 // and of a known format. An existing file is only read: the check commits
 // nothing. bbolt panics on some kinds of damaged pages; that is turned
@@ -154,7 +167,16 @@ func prepareFile(db *bbolt.DB, path string) (err error) {
 		return err
 	}
 	if laidOut {
-		return db.View(checkLayout(path))
+		// The file was verified before bbolt opened it (verifyFile), so a
+		// format 1 file may now be marked format 2: nothing else changes.
+		format := 0
+		if err := db.View(func(tx *bbolt.Tx) (err error) {
+			format, err = checkLayout(path, tx)
+			return err
+		}); err != nil || format != 1 {
+			return err
+		}
+		return db.Update(func(tx *bbolt.Tx) error { return upgradeLayout(tx, tx.Bucket(bucketMeta)) })
 	}
 	return db.Update(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
@@ -171,32 +193,39 @@ func prepareFile(db *bbolt.DB, path string) (err error) {
 			if err := meta.Put(keyFormat, []byte(strconv.Itoa(boltFormat))); err != nil {
 				return err
 			}
+			if _, err := tx.CreateBucket(bucketHistory); err != nil {
+				return err
+			}
 			_, err = tx.CreateBucket(bucketVaults)
 			return err
 		}
-		return checkLayout(path)(tx)
+		_, err := checkLayout(path, tx)
+		return err
 	})
 }
 
-// checkLayout checks that a laid-out file is ours and of a known format.
-func checkLayout(path string) func(*bbolt.Tx) error {
-	return func(tx *bbolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		raw := meta.Get(keyFormat)
-		format, convErr := strconv.Atoi(string(raw))
-		switch {
-		case convErr != nil:
-			return corruptf("data file %s has no readable format version", path)
-		case format > boltFormat:
-			return corruptf("data file %s has format version %d; this build reads up to %d", path, format, boltFormat)
-		case format < 1:
-			return corruptf("data file %s has invalid format version %d", path, format)
-		}
-		if tx.Bucket(bucketVaults) == nil {
-			return corruptf("data file %s has no vaults bucket", path)
-		}
-		return nil
+// checkLayout checks that a laid-out file is ours and of a known format,
+// and returns the format. It writes nothing: a format 1 file still needs
+// upgradeLayout.
+func checkLayout(path string, tx *bbolt.Tx) (int, error) {
+	meta := tx.Bucket(bucketMeta)
+	raw := meta.Get(keyFormat)
+	format, convErr := strconv.Atoi(string(raw))
+	switch {
+	case convErr != nil:
+		return 0, corruptf("data file %s has no readable format version", path)
+	case format > boltFormat:
+		return 0, corruptf("data file %s has format version %d; this build reads up to %d", path, format, boltFormat)
+	case format < 1:
+		return 0, corruptf("data file %s has invalid format version %d", path, format)
 	}
+	if tx.Bucket(bucketVaults) == nil {
+		return 0, corruptf("data file %s has no vaults bucket", path)
+	}
+	if format >= 2 && tx.Bucket(bucketHistory) == nil {
+		return 0, corruptf("data file %s has no history bucket", path)
+	}
+	return format, nil
 }
 
 // Path returns the data file's path.
@@ -255,23 +284,47 @@ func (b *Bolt) Get(ctx context.Context, vault, name string) (Record, error) {
 			return ErrNotFound
 		}
 		var err error
-		rec, err = decodeRecord(vault, key, data)
+		rec, err = loadRecord(tx, vault, key, data)
 		return err
 	})
 	return rec, closedOr(err)
 }
 
-// GetVersion implements Store. The record is stored whole, so it is
-// decoded whole; only the copy handed back is reduced.
+// GetVersion implements Store, decoding only the version it returns (see
+// bolt_layout.go).
 func (b *Bolt) GetVersion(ctx context.Context, vault, name, version string) (Record, error) {
-	rec, err := b.Get(ctx, vault, name)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return Record{}, err
 	}
-	return rec.only(version), nil
+	if b.closed.Load() {
+		return Record{}, ErrClosed
+	}
+	key := []byte(Key(name))
+	var rec Record
+	err := b.db.View(func(tx *bbolt.Tx) error {
+		bucket := tx.Bucket(bucketVaults).Bucket([]byte(vault))
+		if bucket == nil {
+			return ErrNotFound
+		}
+		data := bucket.Get(key)
+		if data == nil {
+			return ErrNotFound
+		}
+		var err error
+		rec, err = loadVersion(tx, vault, key, data, version)
+		return err
+	})
+	return rec, closedOr(err)
 }
 
-// Update implements Store. The Mutation runs inside the write transaction
+// Update implements Store. Concurrent Updates are group-committed (bbolt's
+// Batch): the ones that arrive together share one transaction and one
+// fsync, and each returns only after that commit, so an acknowledged write
+// is as durable as before while 16 writers need one sync, not 16. Because a
+// batch that fails on a storage error is retried, a Mutation may run more
+// than once; it only ever sees freshly decoded data.
+//
+// The Mutation runs inside the write transaction
 // on a freshly decoded record, and what it returns is encoded, so no
 // copies beyond the encoding are made; the returned Record is the
 // Mutation's own result. A stored record that cannot be decoded fails the
@@ -288,7 +341,12 @@ func (b *Bolt) Update(ctx context.Context, vault, name string, mutate Mutation) 
 	}
 	key := []byte(Key(name))
 	var written *Record
-	err := b.update(func(tx *bbolt.Tx) error {
+	// refused is the Mutation's or the encoder's error: returned to this
+	// caller alone, with nothing written, while the batch it shared with
+	// other callers commits.
+	var refused error
+	err := b.batch(func(tx *bbolt.Tx) error {
+		written, refused = nil, nil
 		vaults := tx.Bucket(bucketVaults)
 		bucket := vaults.Bucket([]byte(vault))
 		var current Record
@@ -296,7 +354,7 @@ func (b *Bolt) Update(ctx context.Context, vault, name string, mutate Mutation) 
 		if bucket != nil {
 			if data := bucket.Get(key); data != nil {
 				var err error
-				if current, err = decodeRecord(vault, key, data); err != nil {
+				if current, err = loadRecord(tx, vault, key, data); err != nil {
 					return err
 				}
 				exists = true
@@ -304,36 +362,28 @@ func (b *Bolt) Update(ctx context.Context, vault, name string, mutate Mutation) 
 		}
 		next, err := mutate(current, exists)
 		if err != nil {
-			return err
+			refused = err
+			return nil
 		}
 		if next == nil {
 			if !exists {
 				return nil
 			}
-			if err := bucket.Delete(key); err != nil {
-				return err
-			}
-			if k, _ := bucket.Cursor().First(); k == nil {
-				return vaults.DeleteBucket([]byte(vault))
-			}
-			return nil
+			return deleteRecord(tx, vaults, vault, key)
 		}
-		js, err := json.Marshal(next)
-		if err != nil {
-			return fmt.Errorf("store: encode record for vault %q key %q: %w", vault, key, err)
-		}
-		data := sealRecord(js)
-		if bucket == nil {
-			if bucket, err = vaults.CreateBucket([]byte(vault)); err != nil {
-				return err
+		if err := storeRecord(tx, vaults, vault, key, next); err != nil {
+			if enc, ok := asEncodeError(err); ok {
+				refused = enc
+				return nil
 			}
-		}
-		if err := bucket.Put(key, data); err != nil {
 			return err
 		}
 		written = next
 		return nil
 	})
+	if err == nil {
+		err = refused
+	}
 	if err != nil {
 		return Record{}, false, closedOr(err)
 	}
@@ -392,7 +442,7 @@ func (b *Bolt) List(ctx context.Context, vault, after string, limit int) ([]Reco
 			}
 		}
 		for ; k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
-			rec, err := decodeRecord(vault, k, v)
+			rec, err := loadRecord(tx, vault, k, v)
 			if err != nil {
 				return err
 			}
@@ -416,11 +466,15 @@ func (b *Bolt) Reset(ctx context.Context) error {
 		return ErrClosed
 	}
 	err := b.update(func(tx *bbolt.Tx) error {
-		if err := tx.DeleteBucket(bucketVaults); err != nil {
-			return err
+		for _, name := range [][]byte{bucketVaults, bucketHistory} {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
 		}
-		_, err := tx.CreateBucket(bucketVaults)
-		return err
+		return nil
 	})
 	return closedOr(err)
 }

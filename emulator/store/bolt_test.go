@@ -135,7 +135,7 @@ func TestBoltOpenRejectsBadFiles(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		return meta.Put([]byte("format"), []byte("2"))
+		return meta.Put([]byte("format"), []byte("3"))
 	})
 	noVaults := filepath.Join(dir, "novaults.db")
 	withBolt(t, noVaults, func(tx *bbolt.Tx) error {
@@ -166,7 +166,7 @@ func TestBoltOpenRejectsBadFiles(t *testing.T) {
 		{name: "garbage", path: filepath.Join(dir, "garbage.db"), content: garbage(64 << 10), wantInMessage: "is not a readable store"},
 		{name: "tiny", path: filepath.Join(dir, "tiny.db"), content: []byte("not a database"), wantInMessage: "is not a readable store"},
 		{name: "foreign bbolt file", path: foreign, wantInMessage: "is not a secretkit store"},
-		{name: "newer format", path: future, wantInMessage: "has format version 2; this build reads up to 1"},
+		{name: "newer format", path: future, wantInMessage: "has format version 3; this build reads up to 2"},
 		{name: "no vaults bucket", path: noVaults, wantInMessage: "has no vaults bucket"},
 		{name: "unreadable format", path: badFormat("text.db", "one"), wantInMessage: "has no readable format version"},
 		{name: "zero format", path: badFormat("zero.db", "0"), wantInMessage: "has invalid format version 0"},

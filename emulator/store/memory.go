@@ -22,8 +22,8 @@ type Memory struct {
 // binary search plus a slice walk instead of a sort per call: emulator
 // listings page through a vault many times per write (see BenchmarkMemoryList).
 type memoryVault struct {
-	records map[string]Record // by Key(name)
-	keys    []string          // every key of records, ascending
+	records map[string]memRecord // by Key(name); see memory_codec.go
+	keys    []string             // every key of records, ascending
 }
 
 // NewMemory returns an empty, open in-memory store.
@@ -35,17 +35,17 @@ var _ Store = (*Memory)(nil)
 
 // Get implements Store.
 func (m *Memory) Get(ctx context.Context, vault, name string) (Record, error) {
-	return m.read(ctx, vault, name, Record.Clone)
+	return m.read(ctx, vault, name, (*memRecord).record)
 }
 
-// GetVersion implements Store, copying only the version it returns.
+// GetVersion implements Store, decoding only the version it returns.
 func (m *Memory) GetVersion(ctx context.Context, vault, name, version string) (Record, error) {
-	return m.read(ctx, vault, name, func(r Record) Record { return r.only(version) })
+	return m.read(ctx, vault, name, func(r *memRecord) Record { return r.only(version) })
 }
 
-// read finds a record and returns the copy that cp makes of it under the
-// read lock.
-func (m *Memory) read(ctx context.Context, vault, name string, cp func(Record) Record) (Record, error) {
+// read finds a record and returns what decode makes of it under the read
+// lock.
+func (m *Memory) read(ctx context.Context, vault, name string, decode func(*memRecord) Record) (Record, error) {
 	if err := ctx.Err(); err != nil {
 		return Record{}, err
 	}
@@ -62,13 +62,13 @@ func (m *Memory) read(ctx context.Context, vault, name string, cp func(Record) R
 	if !ok {
 		return Record{}, ErrNotFound
 	}
-	return cp(rec), nil
+	return decode(&rec), nil
 }
 
-// Update implements Store. The Mutation gets a clone of the stored record
-// and what it returns is cloned again before being stored, so neither the
-// Mutation nor the caller can reach stored data afterwards; the returned
-// Record is the Mutation's own result, not a third copy.
+// Update implements Store. The Mutation gets a freshly decoded record and
+// what it returns is encoded before being stored, so neither the Mutation
+// nor the caller can reach stored data afterwards; the returned Record is
+// the Mutation's own result, not a third copy.
 func (m *Memory) Update(ctx context.Context, vault, name string, mutate Mutation) (Record, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return Record{}, false, err
@@ -87,7 +87,7 @@ func (m *Memory) Update(ctx context.Context, vault, name string, mutate Mutation
 	exists := false
 	if v != nil {
 		if stored, ok := v.records[key]; ok {
-			current, exists = stored.Clone(), true
+			current, exists = stored.record(), true
 		}
 	}
 	next, err := mutate(current, exists)
@@ -104,14 +104,14 @@ func (m *Memory) Update(ctx context.Context, vault, name string, mutate Mutation
 		return Record{}, false, nil
 	}
 	if v == nil {
-		v = &memoryVault{records: make(map[string]Record)}
+		v = &memoryVault{records: make(map[string]memRecord)}
 		m.vaults[vault] = v
 	}
 	if !exists {
 		i, _ := slices.BinarySearch(v.keys, key)
 		v.keys = slices.Insert(v.keys, i, key)
 	}
-	v.records[key] = next.Clone()
+	v.records[key] = encodeRecord(next)
 	return *next, true, nil
 }
 
@@ -170,7 +170,8 @@ func (m *Memory) List(ctx context.Context, vault, after string, limit int) ([]Re
 	}
 	out := make([]Record, len(keys))
 	for i, k := range keys {
-		out[i] = v.records[k].Clone()
+		rec := v.records[k]
+		out[i] = rec.record()
 	}
 	return out, nil
 }

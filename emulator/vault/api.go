@@ -315,6 +315,11 @@ func newRequestID() string {
 	return string(out[:])
 }
 
+var (
+	serviceVersionHeader = []string{ServiceVersion}
+	noCacheHeader        = []string{"no-cache"}
+)
+
 // statusRecorder remembers the status for the request log.
 type statusRecorder struct {
 	http.ResponseWriter
@@ -402,12 +407,14 @@ type request struct {
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	h := rec.Header()
-	h.Set("x-ms-request-id", newRequestID())
+	// Keys already canonical and constant values shared: Header.Set would
+	// canonicalise (and allocate) on every request.
+	h["X-Ms-Request-Id"] = []string{newRequestID()}
 	if id := r.Header.Get("x-ms-client-request-id"); id != "" {
-		h.Set("x-ms-client-request-id", id)
+		h["X-Ms-Client-Request-Id"] = []string{id}
 	}
-	h.Set("x-ms-keyvault-service-version", ServiceVersion)
-	h.Set("Cache-Control", "no-cache")
+	h["X-Ms-Keyvault-Service-Version"] = serviceVersionHeader
+	h["Cache-Control"] = noCacheHeader
 
 	p, resource, validName := a.resolveHost(r.Host)
 	req := &request{r: r, w: rec, policy: p, view: wireView{base: "https://" + r.Host, policy: p}}
@@ -486,11 +493,14 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // bearer token the Authenticator accepts. It runs before the body is read:
 // the SDKs' first request is deliberately unauthenticated and body-less.
 func (a *API) authenticate(req *request, resource string) (access.Caller, bool) {
-	challenge := fmt.Sprintf(`Bearer authorization="%s/%s", resource="%s"`, ChallengeAuthorityHost, a.tenant, resource)
+	// Built only for a refusal: a request that passes pays nothing for it.
+	challenge := func() string {
+		return `Bearer authorization="` + ChallengeAuthorityHost + "/" + a.tenant + `", resource="` + resource + `"`
+	}
 	scheme, token, _ := strings.Cut(req.r.Header.Get("Authorization"), " ")
 	token = strings.TrimSpace(token)
 	if !strings.EqualFold(scheme, "Bearer") || token == "" {
-		req.w.Header().Set("WWW-Authenticate", challenge)
+		req.w.Header().Set("WWW-Authenticate", challenge())
 		req.challengeResource = resource
 		a.fail(req, httpFailure{status: http.StatusUnauthorized, code: "Unauthorized",
 			message: "AKV10000: Request is missing a Bearer or PoP token."})
@@ -504,15 +514,16 @@ func (a *API) authenticate(req *request, resource string) (access.Caller, bool) 
 		// The challenge rule: a claims challenge only for a token that a
 		// fresh one would cure and whose client declared it can answer
 		// one; everyone else gets the standard challenge.
+		header := challenge()
 		var (
 			renewable access.Renewable
 			capable   access.ClaimsCapable
 		)
 		if errors.As(err, &renewable) && renewable.Renewable() &&
 			(a.claimsToAll || errors.As(err, &capable) && capable.CanAnswerClaimsChallenge()) {
-			challenge = claimsChallenge(a.rules.clock.Now())
+			header = claimsChallenge(a.rules.clock.Now())
 		}
-		req.w.Header().Set("WWW-Authenticate", challenge)
+		req.w.Header().Set("WWW-Authenticate", header)
 		req.challengeResource = resource
 		a.fail(req, httpFailure{status: http.StatusUnauthorized, code: "Unauthorized", message: err.Error()})
 		return access.Caller{}, false

@@ -180,15 +180,34 @@ func failureOf(err error, base string) httpFailure {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
+	var body []byte
+	var err error
+	switch v := v.(type) {
+	case wireSecret: // encoded by hand: see wire_encode.go
+		buf := encodeBuffers.Get().(*[]byte)
+		defer encodeBuffers.Put(buf)
+		*buf = appendSecret((*buf)[:0], &v)
+		body = *buf
+	case wirePage:
+		buf := encodeBuffers.Get().(*[]byte)
+		defer encodeBuffers.Put(buf)
+		*buf = appendPage((*buf)[:0], &v)
+		body = *buf
+	default:
+		body, err = json.Marshal(v)
+	}
 	if err != nil {
 		status = http.StatusInternalServerError
 		body = []byte(`{"error":{"code":"InternalServerError","message":"The server encountered an internal error."}}`)
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	h := w.Header()
+	h["Content-Type"] = contentTypeJSON
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
+
+// contentTypeJSON is shared by every response: net/http only reads it.
+var contentTypeJSON = []string{"application/json; charset=utf-8"}
 
 // Request bodies. Pointers tell "absent" from "zero".
 
