@@ -301,7 +301,7 @@ func (b *Bolt) GetVersion(ctx context.Context, vault, name, version string) (Rec
 	}
 	key := []byte(Key(name))
 	var rec Record
-	err := b.db.View(func(tx *bbolt.Tx) error {
+	err := b.view(func(tx *bbolt.Tx) error {
 		bucket := tx.Bucket(bucketVaults).Bucket([]byte(vault))
 		if bucket == nil {
 			return ErrNotFound

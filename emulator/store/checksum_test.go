@@ -23,8 +23,9 @@ func TestBoltRecordChecksum(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "data.db")
 	b := openBolt(t, path)
 	rec := storetest.SampleRecord("flip")
-	secret := rec.Versions[0].Value
+	secret := rec.Versions[len(rec.Versions)-1].Value // the latest version is stored inline; older ones in the history bucket
 	storetest.Put(t, b, "v1", rec)
+	storetest.Put(t, b, "v1", storetest.SampleRecord("flipold"))
 	b.Close()
 
 	withBolt(t, path, func(tx *bbolt.Tx) error {
@@ -38,6 +39,19 @@ func TestBoltRecordChecksum(t *testing.T) {
 		if err := bucket.Put([]byte("flip"), data); err != nil {
 			return err
 		}
+		// An older version's entry is sealed the same way.
+		hist := tx.Bucket([]byte("history")).Bucket([]byte("v1"))
+		c := hist.Cursor()
+		for k, v := c.Seek([]byte("flipold\x00")); k != nil && bytes.HasPrefix(k, []byte("flipold\x00")); k, v = c.Next() {
+			if j := bytes.Index(v, []byte("first value of flipold")); j >= 0 {
+				flipped := bytes.Clone(v)
+				flipped[j] ^= 0x01
+				if err := hist.Put(bytes.Clone(k), flipped); err != nil {
+					return err
+				}
+				break
+			}
+		}
 		// A record as written before checksums existed.
 		return bucket.Put([]byte("legacy"), []byte(`{"name":"legacy","versions":[{"id":"00000000000000000000000000000001","value":"old","enabled":true,"created":"2026-01-01T00:00:00Z","updated":"2026-01-01T00:00:00Z"}]}`))
 	})
@@ -48,6 +62,9 @@ func TestBoltRecordChecksum(t *testing.T) {
 	}
 	if err != nil && strings.Contains(err.Error(), secret[1:]) {
 		t.Errorf("the error quotes the value: %v", err)
+	}
+	if _, err := b.Get(ctx, "v1", "flipold"); !errors.Is(err, store.ErrCorrupt) || !strings.Contains(err.Error(), "corrupt older version: checksum mismatch") {
+		t.Errorf("Get of a record with a flipped older version: %v; want the checksum refusal", err)
 	}
 	if got, err := b.Get(ctx, "v1", "legacy"); err != nil || got.Versions[0].Value != "old" {
 		t.Errorf("Get of a record without checksum: %+v %v", got, err)
