@@ -266,33 +266,19 @@ func decodeRecord(vault string, key, data []byte) (Record, error) {
 
 // Get implements Store.
 func (b *Bolt) Get(ctx context.Context, vault, name string) (Record, error) {
-	if err := ctx.Err(); err != nil {
-		return Record{}, err
-	}
-	if b.closed.Load() {
-		return Record{}, ErrClosed
-	}
-	key := []byte(Key(name))
-	var rec Record
-	err := b.view(func(tx *bbolt.Tx) error {
-		bucket := tx.Bucket(bucketVaults).Bucket([]byte(vault))
-		if bucket == nil {
-			return ErrNotFound
-		}
-		data := bucket.Get(key)
-		if data == nil {
-			return ErrNotFound
-		}
-		var err error
-		rec, err = loadRecord(tx, vault, key, data)
-		return err
-	})
-	return rec, closedOr(err)
+	return b.read(ctx, vault, name, loadRecord)
 }
 
 // GetVersion implements Store, decoding only the version it returns (see
 // bolt_layout.go).
 func (b *Bolt) GetVersion(ctx context.Context, vault, name, version string) (Record, error) {
+	return b.read(ctx, vault, name, func(tx *bbolt.Tx, vault string, key, data []byte) (Record, error) {
+		return loadVersion(tx, vault, key, data, version)
+	})
+}
+
+// read finds vault/name and decodes it with load, under the fault guard.
+func (b *Bolt) read(ctx context.Context, vault, name string, load func(tx *bbolt.Tx, vault string, key, data []byte) (Record, error)) (Record, error) {
 	if err := ctx.Err(); err != nil {
 		return Record{}, err
 	}
@@ -311,7 +297,7 @@ func (b *Bolt) GetVersion(ctx context.Context, vault, name, version string) (Rec
 			return ErrNotFound
 		}
 		var err error
-		rec, err = loadVersion(tx, vault, key, data, version)
+		rec, err = load(tx, vault, key, data)
 		return err
 	})
 	return rec, closedOr(err)
