@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +18,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/secretkit/secretkit/emulator/tlsca"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -64,7 +65,7 @@ func loadPrincipalCredentials(id *Identity) error {
 		if err != nil {
 			return fmt.Errorf("identity: certificate of service principal %q: %w", id.Name, err)
 		}
-		certs, err := parseCertificates(data)
+		certs, err := tlsca.ParseCertificates(data)
 		if err != nil {
 			return fmt.Errorf("identity: certificate of service principal %q in %s: %w", id.Name, id.CertificateFile, err)
 		}
@@ -79,32 +80,6 @@ func loadPrincipalCredentials(id *Identity) error {
 		}
 	}
 	return nil
-}
-
-// parseCertificates returns every CERTIFICATE block of a PEM file (private
-// keys in the same file are skipped: the emulator needs only the public
-// part).
-func parseCertificates(data []byte) ([]*x509.Certificate, error) {
-	var certs []*x509.Certificate
-	for {
-		var block *pem.Block
-		block, data = pem.Decode(data)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		certs = append(certs, c)
-	}
-	if len(certs) == 0 {
-		return nil, fmt.Errorf("no PEM CERTIFICATE block")
-	}
-	return certs, nil
 }
 
 // ServicePrincipal is the service principal Env(ServicePrincipal) names:

@@ -394,9 +394,19 @@ func reusable(leaf, ca *x509.Certificate, wanted []string, now time.Time) bool {
 	return true
 }
 
-// parseCerts returns every CERTIFICATE block in data, in order; there must
-// be at least one.
+// parseCerts is ParseCertificates with errors naming the file.
 func parseCerts(data []byte, path string) ([]*x509.Certificate, error) {
+	certs, err := ParseCertificates(data)
+	if err != nil {
+		return nil, fmt.Errorf("tlsca: %s: %w (file corrupt?)", path, err)
+	}
+	return certs, nil
+}
+
+// ParseCertificates returns every CERTIFICATE block in PEM data, in order,
+// skipping other blocks (a key in the same file); there must be at least
+// one.
+func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
 	for rest := data; ; {
 		var block *pem.Block
@@ -409,12 +419,12 @@ func parseCerts(data []byte, path string) ([]*x509.Certificate, error) {
 		}
 		c, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("tlsca: %s: corrupt certificate: %w", path, err)
+			return nil, fmt.Errorf("corrupt certificate: %w", err)
 		}
 		certs = append(certs, c)
 	}
 	if len(certs) == 0 {
-		return nil, fmt.Errorf("tlsca: %s: no PEM certificate found (file corrupt?)", path)
+		return nil, errors.New("no PEM CERTIFICATE block")
 	}
 	return certs, nil
 }
