@@ -14,7 +14,7 @@ import (
 // corruptRecord is the whole vocabulary of a record decoding error: the
 // vault and key it was stored under and a position or a field path of the
 // record format, never any other stored byte.
-var corruptDetail = regexp.MustCompile(`^(undecodable|invalid JSON at byte \d+|field "[A-Za-z.]*" has the wrong type)$`)
+var corruptDetail = regexp.MustCompile(`^(undecodable|checksum mismatch|invalid JSON at byte \d+|field "[A-Za-z.]*" has the wrong type)$`)
 
 // FuzzDecodeRecord feeds arbitrary bytes to the decoder of records read
 // from the data file. It never panics; a refusal matches ErrCorrupt, is one
