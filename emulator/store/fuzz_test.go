@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // corruptRecord is the whole vocabulary of a record decoding error: the
@@ -56,7 +57,8 @@ func FuzzDecodeRecord(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoded record %s does not decode: %v", again, err)
 		}
-		if diff := cmp.Diff(rec, back); diff != "" {
+		// An empty map and no map are one record: tags {} is not written back.
+		if diff := cmp.Diff(rec, back, cmpopts.EquateEmpty()); diff != "" {
 			t.Fatalf("record changed through encoding (-read +re-read):\n%s", diff)
 		}
 	})
