@@ -242,7 +242,7 @@ func runBackup(ctx context.Context, c cli, inv *invocation) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := writePrivateFile(inv.opts.outFile, blob, inv.opts.force); err != nil {
+	if err := writePrivateFile("--file", inv.opts.outFile, blob, inv.opts.force); err != nil {
 		return err
 	}
 	if inv.opts.output == "json" {
@@ -257,20 +257,21 @@ func runBackup(ctx context.Context, c cli, inv *invocation) (err error) {
 }
 
 // writePrivateFile writes data to path with mode 0600, through a synced
-// temporary file, so an interrupted backup never leaves a partial file.
-// Without force an existing file is never touched; with force it is
-// replaced whole.
-func writePrivateFile(path string, data []byte, force bool) error {
+// temporary file, so an interrupted write never leaves a partial file or
+// one with wider permissions. Without force an existing file is never
+// touched; with force it is replaced whole. flagName is the flag that gave
+// path, for the error messages.
+func writePrivateFile(flagName, path string, data []byte, force bool) error {
 	write := atomicfile.WriteNew
 	if force {
 		write = atomicfile.Write
 	}
 	err := write(path, data, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return usagef("--file %s exists; give --force to overwrite it", path)
+		return usagef("%s %s exists; give --force to overwrite it", flagName, path)
 	}
 	if err != nil {
-		return fmt.Errorf("--file: %w", err)
+		return fmt.Errorf("%s: %w", flagName, err)
 	}
 	return nil
 }

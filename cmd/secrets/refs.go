@@ -11,8 +11,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/secretkit/secretkit/internal/atomicfile"
-
 	"github.com/secretkit/secretkit/provider/ref"
 )
 
@@ -175,15 +173,5 @@ func runRender(ctx context.Context, c cli, inv *invocation) error {
 		_, err := inv.stdout.Write(out)
 		return err
 	}
-	return writePrivate(inv.opts.outFile, out)
-}
-
-// writePrivate replaces path with data, readable by the owner only, through
-// a synced 0600 temporary file, so no reader ever sees a partial file or one
-// with wider permissions.
-func writePrivate(path string, data []byte) error {
-	if err := atomicfile.Write(path, data, 0o600); err != nil {
-		return fmt.Errorf("--output: %w", err)
-	}
-	return nil
+	return writePrivateFile("--output", inv.opts.outFile, out, true)
 }
