@@ -83,9 +83,8 @@ func runRun(ctx context.Context, c cli, inv *invocation) error {
 	}
 	env := environ()
 	r := c.resolver()
-	var resolved []string
-	var err error
-	if resolved, err = r.Environ(ctx, env, "environment"); err != nil {
+	resolved, err := r.Environ(ctx, env, "environment")
+	if err != nil {
 		return err
 	}
 	for _, path := range inv.opts.envFiles {
@@ -155,8 +154,9 @@ func runRender(ctx context.Context, c cli, inv *invocation) error {
 			return usagef("cannot tell the format of %s from its extension; give --format yaml, json or dotenv", inv.uri)
 		}
 	}
+	r := c.resolver()
 	render := map[string]func(context.Context, []byte, string) ([]byte, error){
-		"yaml": c.resolver().YAML, "json": c.resolver().JSON, "dotenv": c.resolver().Dotenv,
+		"yaml": r.YAML, "json": r.JSON, "dotenv": r.Dotenv,
 	}[format]
 	if render == nil {
 		return usagef("--format %q: want yaml, json or dotenv", format)
