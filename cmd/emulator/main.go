@@ -156,22 +156,24 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (se
 	if fs.NArg() > 0 {
 		return s, nil, fmt.Errorf("unexpected argument %q (all settings are flags)", fs.Arg(0))
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	// Fill asks for the variable of each flag not given; one that is set
+	// is where that flag's value comes from.
 	src := sources{}
-	fs.VisitAll(func(f *flag.Flag) {
-		if !given[f.Name] && f.Name != "version" && getenv(envName(f.Name)) != "" {
-			src[f.Name] = envName(f.Name)
-		}
-	})
-	// -version only on the command line: a stray EMULATOR_VERSION must
-	// not turn every start into a version print.
-	return s, src, envflag.Fill(fs, getenv, func(name string) string {
+	err := envflag.Fill(fs, getenv, func(name string) string {
+		// -version only on the command line: a stray EMULATOR_VERSION
+		// must not turn every start into a version print.
 		if name == "version" {
 			return ""
 		}
-		return envName(name)
+		v := envName(name)
+		if getenv(v) != "" {
+			src[name] = v
+		}
+		return v
 	})
+	// Fill sets s's fields: read s only after it has run (the order of
+	// evaluation within one return statement is unspecified).
+	return s, src, err
 }
 
 // envName maps a flag name to its environment variable: vault-addr →
