@@ -43,15 +43,16 @@ func notSupported(what string) error {
 }
 
 // openNamed opens a secret URI for a command that addresses the secret as
-// a whole (no ?version=).
-func openNamed(ctx context.Context, c cli, inv *invocation, cmd string) (provider.SecretProvider, string, error) {
+// a whole (no ?version=); why says so in the usage error for a URI that
+// pins a version, e.g. "delete removes every version".
+func openNamed(ctx context.Context, c cli, inv *invocation, why string) (provider.SecretProvider, string, error) {
 	p, ref, err := c.openSecret(ctx, inv.uri, "")
 	if err != nil {
 		return nil, "", err
 	}
 	if ref.Version != "" {
 		provider.Close(p)
-		return nil, "", usagef("%s acts on every version; drop ?version= from the URI", cmd)
+		return nil, "", usagef("%s; drop ?version= from the URI", why)
 	}
 	return p, ref.Name, nil
 }
@@ -68,7 +69,7 @@ Prints the latest version's metadata, never the value.
 }
 
 func runRecover(ctx context.Context, c cli, inv *invocation) (err error) {
-	p, name, err := openNamed(ctx, c, inv, "recover")
+	p, name, err := openNamed(ctx, c, inv, "recover acts on every version")
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ protection refuses (exit status 4).
 }
 
 func runPurge(ctx context.Context, c cli, inv *invocation) (err error) {
-	p, name, err := openNamed(ctx, c, inv, "purge")
+	p, name, err := openNamed(ctx, c, inv, "purge acts on every version")
 	if err != nil {
 		return err
 	}
@@ -182,7 +183,7 @@ var showDeletedCommand = &command{
 }
 
 func runShowDeleted(ctx context.Context, c cli, inv *invocation) (err error) {
-	p, name, err := openNamed(ctx, c, inv, "show-deleted")
+	p, name, err := openNamed(ctx, c, inv, "show-deleted acts on every version")
 	if err != nil {
 		return err
 	}
@@ -229,7 +230,7 @@ func runBackup(ctx context.Context, c cli, inv *invocation) (err error) {
 	if inv.opts.outFile == "" {
 		return usagef("--file is required: the backup is binary and is never written to stdout")
 	}
-	p, name, err := openNamed(ctx, c, inv, "backup")
+	p, name, err := openNamed(ctx, c, inv, "backup acts on every version")
 	if err != nil {
 		return err
 	}

@@ -100,15 +100,11 @@ version, with an empty version id. Values are never printed.
 }
 
 func runVersions(ctx context.Context, c cli, inv *invocation) (err error) {
-	p, ref, err := c.openSecret(ctx, inv.uri, "")
+	p, name, err := openNamed(ctx, c, inv, "versions lists every version")
 	if err != nil {
 		return err
 	}
 	defer closeProvider(p, &err)
-	if ref.Version != "" {
-		return usagef("versions lists every version; drop ?version= from the URI")
-	}
-	name := ref.Name
 	var all []provider.Metadata
 	if lister, ok := p.(provider.VersionLister); ok && provider.CapabilitiesOf(p).ListVersions {
 		for md, err := range lister.ListSecretVersions(ctx, name) {

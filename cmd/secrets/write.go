@@ -42,15 +42,11 @@ Prints the new version's metadata, never the value.
 }
 
 func runSet(ctx context.Context, c cli, inv *invocation) (err error) {
-	p, ref, err := c.openSecret(ctx, inv.uri, "")
+	p, name, err := openNamed(ctx, c, inv, "set writes a new version")
 	if err != nil {
 		return err
 	}
 	defer closeProvider(p, &err)
-	if ref.Version != "" {
-		return usagef("set writes a new version; drop ?version= from the URI")
-	}
-	name := ref.Name
 	setter, ok := p.(provider.Setter)
 	if !ok || !provider.CapabilitiesOf(p).Set {
 		return errReadOnly
@@ -132,15 +128,11 @@ period, and its name stays taken until then.
 }
 
 func runDelete(ctx context.Context, c cli, inv *invocation) (err error) {
-	p, ref, err := c.openSecret(ctx, inv.uri, "")
+	p, name, err := openNamed(ctx, c, inv, "delete removes every version")
 	if err != nil {
 		return err
 	}
 	defer closeProvider(p, &err)
-	if ref.Version != "" {
-		return usagef("delete removes every version; drop ?version= from the URI")
-	}
-	name := ref.Name
 	deleter, ok := p.(provider.Deleter)
 	if !ok || !provider.CapabilitiesOf(p).Delete {
 		return errReadOnly
