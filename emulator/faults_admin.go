@@ -3,9 +3,11 @@ package emulator
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/secretkit/secretkit/emulator/faults"
+	"github.com/secretkit/secretkit/kv"
 )
 
 // identityQueryKeys are the query parameters the token endpoints' flavours
@@ -35,15 +37,10 @@ func (s *Server) requestedIdentity(r *http.Request) []string {
 	}
 	for _, id := range s.cfg.Identities {
 		ids := []string{id.Name, id.ClientID, id.ObjectID, id.ResourceID}
-		match := len(named) == 0 && string(id.Kind) == "system"
-		for _, n := range named {
-			for _, v := range ids {
-				if v != "" && strings.EqualFold(n, v) {
-					match = true
-				}
-			}
+		names := func(n string) bool {
+			return slices.ContainsFunc(ids, func(v string) bool { return v != "" && strings.EqualFold(n, v) })
 		}
-		if match {
+		if len(named) == 0 && id.Kind == kv.KindSystem || slices.ContainsFunc(named, names) {
 			return append(named, ids...)
 		}
 	}

@@ -37,9 +37,11 @@ func (s *Server) recoverPanics(listener string, next http.Handler) http.Handler 
 	})
 }
 
+// truncate keeps at most n bytes of s, dropping a character cut in half
+// so the log line stays valid UTF-8.
 func truncate(s string, n int) string {
 	if len(s) > n {
-		return s[:n]
+		return strings.ToValidUTF8(s[:n], "")
 	}
 	return s
 }

@@ -25,3 +25,13 @@ func TestServerErrorLogSummarisesFloods(t *testing.T) {
 		t.Errorf("log lines:\n%s", logs.String())
 	}
 }
+
+// A panic message cut at the limit never ends in half a character.
+func TestTruncateKeepsUTF8(t *testing.T) {
+	if got := truncate("ab€", 3); got != "ab" {
+		t.Errorf("truncate(%q, 3) = %q, want %q", "ab€", got, "ab")
+	}
+	if got := truncate("abc", 5); got != "abc" {
+		t.Errorf("truncate(%q, 5) = %q, want it unchanged", "abc", got)
+	}
+}

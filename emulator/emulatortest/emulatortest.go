@@ -230,10 +230,8 @@ func (e *Emulator) VaultURLFor(name string) string {
 // the test if there is none.
 func (e *Emulator) Identity(t testing.TB, name string) identity.Identity {
 	t.Helper()
-	for _, id := range e.Config.Identities {
-		if strings.EqualFold(id.Name, name) {
-			return id
-		}
+	if id, ok := e.Config.IdentityByName(name); ok {
+		return *id
 	}
 	t.Fatalf("emulatortest: no identity named %q in the config", name)
 	return identity.Identity{}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,7 +86,7 @@ func (r Rule) Validate() error {
 	if r.Identity != "" && (r.Operation != "" || r.Vault != "") {
 		return errors.New("identity cannot be combined with operation or vault")
 	}
-	if r.Operation != "" && !knownOperation(r.Operation) {
+	if r.Operation != "" && !slices.Contains(kv.Operations, r.Operation) {
 		return fmt.Errorf("operation %q is not a vault operation (%s)", r.Operation, operationNames())
 	}
 	if r.Probability < 0 || r.Probability > 1 {
@@ -112,15 +113,6 @@ func (r Rule) Validate() error {
 		return errors.New("a fault needs status, delay or drop")
 	}
 	return nil
-}
-
-func knownOperation(op kv.Operation) bool {
-	for _, o := range kv.Operations {
-		if o == op {
-			return true
-		}
-	}
-	return false
 }
 
 func operationNames() string {

@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"fmt"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -74,7 +73,7 @@ func (r *Rule) UnmarshalYAML(n *yaml.Node) error {
 		out.Delay = d
 	}
 	if err := out.Validate(); err != nil {
-		return yamlnode.Errorf(n, "%s", fmt.Sprint(err))
+		return yamlnode.Errorf(n, "%v", err)
 	}
 	*r = out
 	return nil
