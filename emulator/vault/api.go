@@ -549,7 +549,11 @@ func (a *API) logRequest(req *request, status int, started time.Time) {
 	}
 	ctx := r.Context()
 	if a.log.Enabled(ctx, slog.LevelDebug) {
-		attrs = append(attrs, slog.String("apiVersion", parseQuery(r.URL.RawQuery).Get("api-version")))
+		query := req.query
+		if query == nil { // refused before ServeHTTP parsed it
+			query = parseQuery(r.URL.RawQuery)
+		}
+		attrs = append(attrs, slog.String("apiVersion", query.Get("api-version")))
 		if req.caller != (access.Caller{}) {
 			attrs = append(attrs, slog.String("callerObjectId", req.caller.ObjectID), slog.String("callerClientId", req.caller.ClientID))
 		}
