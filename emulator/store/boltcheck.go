@@ -128,12 +128,7 @@ func verifyFile(path string, timeout time.Duration) (err error) {
 
 // walkFile reads every page a reader can reach, read-only.
 func walkFile(path string, timeout time.Duration) (err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if p := recover(); p != nil {
-			err = damagedf(path, "%v", p)
-		}
-	}()
+	defer guardFault(path, &err)()
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: timeout})
 	if err != nil {
 		// In use, or not a bbolt file: the read-write open reports it.

@@ -33,7 +33,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -160,7 +159,8 @@ type API struct {
 	restoreSlots chan struct{} // see maxConcurrentRestores
 	faults       *faults.Set
 
-	mu           sync.Mutex
+	// vaults holds the configured vaults only and is written only by
+	// New, so requests read it without a lock.
 	vaults       map[string]policy // by lowercase name
 	defaultVault string
 }
@@ -240,13 +240,8 @@ func New(opts Options) (*API, error) {
 // never added to the table (it holds the configured vaults only), so no
 // stream of Host headers can grow it; the store knows them while they
 // hold data, which is all PurgeDue needs.
-func (a *API) vault(name string) policy { return a.peekVault(name) }
-
-// peekVault looks a vault up without remembering it.
-func (a *API) peekVault(name string) policy {
+func (a *API) vault(name string) policy {
 	name = strings.ToLower(name)
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	if p, ok := a.vaults[name]; ok {
 		return p
 	}
@@ -255,24 +250,23 @@ func (a *API) peekVault(name string) policy {
 
 // resolveHost picks the vault for a Host header and the resource the
 // challenge advertises for it. It does not create the vault (see
-// peekVault). A
-// vault host whose first label is no legal vault name (kv.ValidVaultName)
+// vault). A vault host whose first label is no legal vault name (kv.ValidVaultName)
 // returns ok false: no such vault can exist, so the request is refused
 // rather than sent to another vault.
 func (a *API) resolveHost(host string) (p policy, resource string, ok bool) {
 	u := url.URL{Host: host}
 	hostname, port := strings.ToLower(u.Hostname()), u.Port()
 	if label, isVault := strings.CutSuffix(hostname, ".vault.azure.net"); isVault {
-		return a.peekVault(label), "https://vault.azure.net", kv.ValidVaultName(label)
+		return a.vault(label), "https://vault.azure.net", kv.ValidVaultName(label)
 	}
 	if label, isVault := strings.CutSuffix(hostname, ".localhost"); isVault {
 		resource := "https://localhost"
 		if port != "" {
 			resource += ":" + port
 		}
-		return a.peekVault(label), resource, kv.ValidVaultName(label)
+		return a.vault(label), resource, kv.ValidVaultName(label)
 	}
-	return a.peekVault(a.defaultVault), "https://vault.azure.net", true
+	return a.vault(a.defaultVault), "https://vault.azure.net", true
 }
 
 // parseQuery decodes keys as well as values: the JS SDK sends
@@ -555,7 +549,11 @@ func (a *API) logRequest(req *request, status int, started time.Time) {
 	}
 	ctx := r.Context()
 	if a.log.Enabled(ctx, slog.LevelDebug) {
-		attrs = append(attrs, slog.String("apiVersion", parseQuery(r.URL.RawQuery).Get("api-version")))
+		query := req.query
+		if query == nil { // refused before ServeHTTP parsed it
+			query = parseQuery(r.URL.RawQuery)
+		}
+		attrs = append(attrs, slog.String("apiVersion", query.Get("api-version")))
 		if req.caller != (access.Caller{}) {
 			attrs = append(attrs, slog.String("callerObjectId", req.caller.ObjectID), slog.String("callerClientId", req.caller.ClientID))
 		}
