@@ -247,9 +247,7 @@ func (c *Cache) fly(ctx context.Context, key cacheKey, f *flight) {
 		c.storeLocked(key, s, nil, c.ttl)
 	case errors.Is(err, ErrNotFound) || errors.Is(err, ErrPermissionDenied) || errors.Is(err, ErrInvalidArgument):
 		// The backend answered: an older secret must not stand in for it.
-		if e, ok := c.loadLocked(key); ok {
-			c.removeLocked(e)
-		}
+		c.forgetLocked(key)
 		if c.negativeTTL > 0 && errors.Is(err, ErrNotFound) {
 			c.storeLocked(key, Secret{}, err, c.negativeTTL)
 		}
@@ -259,9 +257,7 @@ func (c *Cache) fly(ctx context.Context, key cacheKey, f *flight) {
 }
 
 func (c *Cache) storeLocked(key cacheKey, s Secret, err error, ttl time.Duration) {
-	if e, ok := c.loadLocked(key); ok {
-		c.removeLocked(e)
-	}
+	c.forgetLocked(key)
 	now := c.now()
 	if c.jitter > 0 {
 		ttl -= time.Duration(c.jitter * rand.Float64() * float64(ttl))
@@ -321,6 +317,13 @@ func (c *Cache) loadLocked(key cacheKey) (*cacheEntry, bool) {
 		return nil, false
 	}
 	return v.(*cacheEntry), true
+}
+
+// forgetLocked drops the entry for key, if there is one.
+func (c *Cache) forgetLocked(key cacheKey) {
+	if e, ok := c.loadLocked(key); ok {
+		c.removeLocked(e)
+	}
 }
 
 // removeLocked drops e; the ring's last entry takes its slot, so the clock
