@@ -6,7 +6,6 @@ import (
 	"iter"
 	"maps"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -352,8 +351,10 @@ func (c *Cache) Len() int {
 func (c *Cache) Invalidate(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, e := range slices.Clone(c.ring) {
-		if e.key.name == name {
+	// Backwards, because removeLocked moves the last entry, one already
+	// looked at, into the freed slot: no copy of the ring is needed.
+	for i := len(c.ring) - 1; i >= 0; i-- {
+		if e := c.ring[i]; e.key.name == name {
 			c.removeLocked(e)
 		}
 	}
