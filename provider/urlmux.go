@@ -450,5 +450,21 @@ func parseProviderURI(uri string) (*url.URL, error) {
 }
 
 func openError(uri string, err error) error {
-	return &Error{Provider: "provider", Op: "open", Name: redact.URLString(uri), Kind: ErrInvalidArgument, Err: err}
+	return &Error{Provider: "provider", Op: "open", Name: redactURI(uri), Kind: ErrInvalidArgument, Err: err}
+}
+
+// redactURI is redact.URLString for a provider or secret URI, chains
+// included: a chain is not a URL, and parsed as one its members'
+// passwords would stay in its opaque part, so each member is redacted on
+// its own.
+func redactURI(uri string) string {
+	members, ok := chainMembers(uri)
+	if !ok {
+		return redact.URLString(uri)
+	}
+	fields := strings.Fields(members)
+	for i, member := range fields {
+		fields[i] = redact.URLString(member)
+	}
+	return ChainScheme + ":" + strings.Join(fields, " ")
 }
