@@ -6,7 +6,6 @@ import (
 	"iter"
 	"maps"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -247,9 +246,7 @@ func (c *Cache) fly(ctx context.Context, key cacheKey, f *flight) {
 		c.storeLocked(key, s, nil, c.ttl)
 	case errors.Is(err, ErrNotFound) || errors.Is(err, ErrPermissionDenied) || errors.Is(err, ErrInvalidArgument):
 		// The backend answered: an older secret must not stand in for it.
-		if e, ok := c.loadLocked(key); ok {
-			c.removeLocked(e)
-		}
+		c.forgetLocked(key)
 		if c.negativeTTL > 0 && errors.Is(err, ErrNotFound) {
 			c.storeLocked(key, Secret{}, err, c.negativeTTL)
 		}
@@ -259,9 +256,7 @@ func (c *Cache) fly(ctx context.Context, key cacheKey, f *flight) {
 }
 
 func (c *Cache) storeLocked(key cacheKey, s Secret, err error, ttl time.Duration) {
-	if e, ok := c.loadLocked(key); ok {
-		c.removeLocked(e)
-	}
+	c.forgetLocked(key)
 	now := c.now()
 	if c.jitter > 0 {
 		ttl -= time.Duration(c.jitter * rand.Float64() * float64(ttl))
@@ -323,6 +318,13 @@ func (c *Cache) loadLocked(key cacheKey) (*cacheEntry, bool) {
 	return v.(*cacheEntry), true
 }
 
+// forgetLocked drops the entry for key, if there is one.
+func (c *Cache) forgetLocked(key cacheKey) {
+	if e, ok := c.loadLocked(key); ok {
+		c.removeLocked(e)
+	}
+}
+
 // removeLocked drops e; the ring's last entry takes its slot, so the clock
 // order changes slightly but nothing moves on the hit path.
 func (c *Cache) removeLocked(e *cacheEntry) {
@@ -349,8 +351,10 @@ func (c *Cache) Len() int {
 func (c *Cache) Invalidate(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, e := range slices.Clone(c.ring) {
-		if e.key.name == name {
+	// Backwards, because removeLocked moves the last entry, one already
+	// looked at, into the freed slot: no copy of the ring is needed.
+	for i := len(c.ring) - 1; i >= 0; i-- {
+		if e := c.ring[i]; e.key.name == name {
 			c.removeLocked(e)
 		}
 	}

@@ -317,3 +317,28 @@ func TestCacheCancelledContext(t *testing.T) {
 		t.Errorf("GetSecrets err = %v", err)
 	}
 }
+
+// Invalidate drops every version of one name wherever its entries sit in
+// the cache, and keeps every other name's entries.
+func TestCacheInvalidateAmongOtherNames(t *testing.T) {
+	ctx := context.Background()
+	m := newMem("mem", "a", "1", "b", "2", "c", "3", "d", "4")
+	c := provider.NewCache(m, &provider.CacheOptions{TTL: time.Hour, NegativeTTL: time.Hour})
+	for _, k := range [][2]string{{"a", ""}, {"b", ""}, {"a", "v1"}, {"c", ""}, {"a", "v2"}, {"d", ""}} {
+		c.GetSecret(ctx, k[0], k[1]) // a@v1 and a@v2 are cached not-found answers
+	}
+	if c.Len() != 6 {
+		t.Fatalf("Len = %d before Invalidate; want 6", c.Len())
+	}
+	c.Invalidate("a")
+	if c.Len() != 3 {
+		t.Fatalf("Len = %d after Invalidate(\"a\"); want 3", c.Len())
+	}
+	calls := m.calls.Load()
+	for _, name := range []string{"b", "c", "d"} {
+		mustGet(t, c, name)
+	}
+	if got := m.calls.Load() - calls; got != 0 {
+		t.Errorf("reading b, c, d after Invalidate(\"a\") made %d backend calls; want 0", got)
+	}
+}

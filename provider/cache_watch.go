@@ -35,9 +35,7 @@ func (s cacheSource) Check(ctx context.Context) (Secret, bool, error) {
 		c.mu.Unlock()
 	case errors.Is(err, ErrNotFound) || errors.Is(err, ErrPermissionDenied):
 		c.mu.Lock()
-		if e, ok := c.loadLocked(s.key); ok {
-			c.removeLocked(e)
-		}
+		c.forgetLocked(s.key)
 		c.mu.Unlock()
 	}
 	return sec, changed, err

@@ -137,7 +137,7 @@ func (m *URLMux) opener(scheme string) URLOpener {
 func (m *URLMux) OpenProvider(ctx context.Context, uri string) (SecretProvider, error) {
 	if members, ok := chainMembers(uri); ok {
 		if strings.Contains(members, "#") {
-			return nil, openError(uri, errors.New("the URI names a single secret (#fragment); a provider URI has none"))
+			return nil, openError(uri, errFragment)
 		}
 		return m.openChain(ctx, uri, members)
 	}
@@ -152,7 +152,7 @@ func (m *URLMux) OpenProvider(ctx context.Context, uri string) (SecretProvider, 
 // accept chains, which are not URLs.
 func (m *URLMux) OpenProviderURL(ctx context.Context, u *url.URL) (SecretProvider, error) {
 	if u.Fragment != "" {
-		return nil, openError(u.String(), errors.New("the URI names a single secret (#fragment); a provider URI has none"))
+		return nil, openError(u.String(), errFragment)
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if scheme == ChainScheme {
@@ -306,6 +306,9 @@ type secretURIParts struct {
 
 var errNoFragment = errors.New("the URI has no #secret-name fragment")
 
+// errFragment is the complaint about a provider URI that names a secret.
+var errFragment = errors.New("the URI names a single secret (#fragment); a provider URI has none")
+
 // splitSecretURI reads uri without asking any opener; it never fails on a
 // URI url.Parse accepts with a scheme, except for a repeated or empty
 // ?version=.
@@ -450,5 +453,21 @@ func parseProviderURI(uri string) (*url.URL, error) {
 }
 
 func openError(uri string, err error) error {
-	return &Error{Provider: "provider", Op: "open", Name: redact.URLString(uri), Kind: ErrInvalidArgument, Err: err}
+	return &Error{Provider: "provider", Op: "open", Name: redactURI(uri), Kind: ErrInvalidArgument, Err: err}
+}
+
+// redactURI is redact.URLString for a provider or secret URI, chains
+// included: a chain is not a URL, and parsed as one its members'
+// passwords would stay in its opaque part, so each member is redacted on
+// its own.
+func redactURI(uri string) string {
+	members, ok := chainMembers(uri)
+	if !ok {
+		return redact.URLString(uri)
+	}
+	fields := strings.Fields(members)
+	for i, member := range fields {
+		fields[i] = redact.URLString(member)
+	}
+	return ChainScheme + ":" + strings.Join(fields, " ")
 }

@@ -239,8 +239,32 @@ func TestNoSchemeErrorDoesNotRepeatTheURI(t *testing.T) {
 		if !errors.Is(err, provider.ErrInvalidArgument) {
 			t.Fatalf("ParseSecretURI(%q) = %v; want invalid argument", uri, err)
 		}
+		t.Log(err)
 		if strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("ParseSecretURI(%q) error %q repeats the credential", uri, err)
+		}
+	}
+}
+
+// A chain is not a URL, so its members' credentials must be taken out one
+// member at a time: a chain error must not quote a member's password or
+// query.
+func TestChainErrorDoesNotRepeatMemberCredentials(t *testing.T) {
+	var mux provider.URLMux
+	mux.RegisterProvider("ok", provider.URLOpenerFunc(func(context.Context, *url.URL) (provider.SecretProvider, error) {
+		return newMem("ok"), nil
+	}))
+	for _, uri := range []string{
+		"chain:ok:// chain:ok:// azurekv://u:hunter2@vault", // nested chain
+		"chain:azurekv://u:hunter2@vault#name",              // fragment
+		"chain:ok:// chain:ok:// azurekv://vault?token=hunter2",
+	} {
+		_, err := mux.OpenProvider(context.Background(), uri)
+		if !errors.Is(err, provider.ErrInvalidArgument) {
+			t.Fatalf("OpenProvider(%q) = %v; want invalid argument", uri, err)
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("OpenProvider(%q) error %q repeats the credential", uri, err)
 		}
 	}
 }

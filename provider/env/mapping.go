@@ -48,21 +48,11 @@ func canonicalName(variable string) string {
 // env could not read back.
 func Mapping(prefix string) provider.NameMapping {
 	return provider.NameMapping{
-		ToBackend: func(name string) (string, error) {
-			mapped, err := MapName(name)
-			if err != nil {
-				return "", err
-			}
-			return prefix + mapped, nil
-		},
-		FromBackend: func(stored string) (string, bool) {
-			suffix, ok := strings.CutPrefix(stored, prefix)
-			if !ok || suffix == "" {
-				return "", false
-			}
-			name := canonicalName(suffix)
+		ToBackend: MapName,
+		FromBackend: func(variable string) (string, bool) {
+			name := canonicalName(variable)
 			back, err := MapName(name)
-			return name, err == nil && back == suffix
+			return name, err == nil && back == variable
 		},
-	}
+	}.Then(provider.PrefixMapping(prefix))
 }

@@ -135,7 +135,7 @@ func (r *Resolver) Dotenv(ctx context.Context, src []byte, file string) ([]byte,
 	var out bytes.Buffer
 	prev := 0
 	for _, v := range changed {
-		out.WriteString(string(src[prev:v.start]))
+		out.Write(src[prev:v.start])
 		out.WriteString(replaced[v.start])
 		prev = v.end
 	}
