@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,13 +22,16 @@ type decoratedEnv struct {
 	prefix   string
 	decorate func(provider.SecretProvider) provider.SecretProvider
 	caps     provider.Capabilities
+	mu       sync.Mutex // guards made: cases may make providers in parallel
 	made     []provider.SecretProvider
 	exact    bool // the env provider under the decorator uses names as written
 }
 
 func (h *decoratedEnv) MakeProvider(ctx context.Context, t *testing.T) (provider.SecretProvider, error) {
 	p := h.decorate(env.New(&env.Options{Prefix: h.prefix, Exact: h.exact}))
+	h.mu.Lock()
 	h.made = append(h.made, p)
+	h.mu.Unlock()
 	return p, nil
 }
 
@@ -38,6 +42,8 @@ func (h *decoratedEnv) MakeUnauthorizedProvider(context.Context, *testing.T) (pr
 // changed tells every cache this harness made that name changed, as a
 // writer sharing a process with a cache must.
 func (h *decoratedEnv) changed(name string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	for _, p := range h.made {
 		if c, ok := p.(*provider.Cache); ok {
 			c.Invalidate(name)
