@@ -6,8 +6,8 @@ import (
 	"hash/crc32"
 )
 
-// Records in a Bolt file end in a checksum (format 1, since this
-// release):
+// Records (and, in format 2, older versions in the history bucket) end in a
+// checksum:
 //
 //	JSON encoding of Record || 0x00 || "c1" || CRC-32C of the JSON (big endian)
 //
