@@ -24,6 +24,8 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/secretkit/secretkit/emulator/config"

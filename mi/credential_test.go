@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
 )
 
 func TestFixedClockMovesOnlyByAdvance(t *testing.T) {

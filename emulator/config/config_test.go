@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/secretkit/secretkit/emulator/access"

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+
 	"github.com/google/go-cmp/cmp"
 	"go.etcd.io/bbolt"
 

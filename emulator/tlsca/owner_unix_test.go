@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
 )
 
 // The key directory (the per-user fallback under /tmp above all) must be

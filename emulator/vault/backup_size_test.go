@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"github.com/secretkit/secretkit/emulator/store"
 	"github.com/secretkit/secretkit/emulator/vault"

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+
 	"gopkg.in/yaml.v3"
 )
 

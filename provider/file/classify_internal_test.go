@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 
+	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+
 	"github.com/secretkit/secretkit/provider"
 )
 
