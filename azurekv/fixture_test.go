@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+	"github.com/secretkit/secretkit/internal/testutil"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
@@ -43,6 +44,7 @@ vaults:
 // emulator's client routes to its identity listener. It runs before any
 // test, so parallel tests never see the environment change.
 func TestMain(m *testing.M) {
+	testutil.PoolSigningKeys()
 	for _, v := range []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT",
 		"MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "AZURE_CLIENT_ID"} {
 		os.Unsetenv(v)

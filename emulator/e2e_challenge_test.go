@@ -3,7 +3,6 @@ package emulator_test
 import (
 	"context"
 	"crypto/rand"
-	"crypto/rsa"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/secretkit/secretkit/emulator/emulatortest"
 	"github.com/secretkit/secretkit/emulator/token"
+	"github.com/secretkit/secretkit/internal/keygen"
 )
 
 // The challenge rule, as Key Vault applies it: a claims challenge
@@ -100,7 +100,7 @@ func TestChallengeRule(t *testing.T) {
 	probeURL := e.VaultURLFor("tokens") + "secrets/probe?api-version=2026-04-01"
 	ours := emulatorPrivateKey(t, e)
 	kid := signingKey(t, e).ID()
-	foreign, err := rsa.GenerateKey(rand.Reader, 2048)
+	foreign, err := keygen.RSA(2048)
 	if err != nil {
 		t.Fatal(err)
 	}

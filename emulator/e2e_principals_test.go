@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -24,7 +23,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secretkit/secretkit/internal/keygen"
 	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+	"github.com/secretkit/secretkit/internal/testutil"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
@@ -86,7 +87,7 @@ func certFiles(t *testing.T) (good, foreign, expired string) {
 }
 
 func writeSelfSigned(path, cn string, from, til time.Time) error {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := keygen.RSA(2048)
 	if err != nil {
 		return err
 	}
@@ -106,6 +107,7 @@ func writeSelfSigned(path, cn string, from, til time.Time) error {
 }
 
 func TestMain(m *testing.M) {
+	testutil.PoolSigningKeys()
 	code := m.Run()
 	if principalCerts.dir != "" {
 		os.RemoveAll(principalCerts.dir)

@@ -22,6 +22,7 @@ import (
 	"github.com/secretkit/secretkit/emulator/emulatortest"
 	"github.com/secretkit/secretkit/emulator/identity"
 	"github.com/secretkit/secretkit/emulator/token"
+	"github.com/secretkit/secretkit/internal/keygen"
 )
 
 // Issue 4, part 2: bad and misdirected bearer tokens sent to the vault
@@ -104,7 +105,7 @@ func TestBadTokensAreRefusedWithKeyVaultsAnswer(t *testing.T) {
 	probeURL := e.VaultURLFor("tokens") + "secrets/probe?api-version=2026-04-01"
 	ours := emulatorPrivateKey(t, e)
 	kid := signingKey(t, e).ID()
-	foreign, err := rsa.GenerateKey(rand.Reader, 2048)
+	foreign, err := keygen.RSA(2048)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,7 @@ import (
 var bin = map[string]string{}
 
 func TestMain(m *testing.M) {
+	testutil.PoolSigningKeys()
 	dir, err := os.MkdirTemp("", "examples-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secretkit/secretkit/internal/testutil"
 	"github.com/secretkit/secretkit/provider"
 	"github.com/secretkit/secretkit/provider/env"
 	"github.com/secretkit/secretkit/provider/providertest"
@@ -56,7 +57,7 @@ func (h *decoratedEnv) SetSecret(ctx context.Context, t *testing.T, name, value 
 	if err != nil {
 		return err
 	}
-	t.Setenv(variable, value)
+	testutil.Setenv(t, variable, value)
 	h.changed(name)
 	return nil
 }
@@ -66,7 +67,7 @@ func (h *decoratedEnv) DeleteSecret(ctx context.Context, t *testing.T, name stri
 	if err != nil {
 		return err
 	}
-	t.Setenv(variable, "")
+	testutil.Setenv(t, variable, "") // registers the restore
 	h.changed(name)
 	return os.Unsetenv(variable)
 }
@@ -76,6 +77,8 @@ func (h *decoratedEnv) Rules() providertest.Rules {
 		Capabilities: h.caps,
 		InvalidNames: []string{"", "db.password"},
 		EmptyValues:  true,
+		// Every harness has its own random prefix: cases touch disjoint variables.
+		Parallel: true,
 	}
 }
 
@@ -94,11 +97,13 @@ func decoratedHarnessOver(exact bool, decorate func(provider.SecretProvider) pro
 func TestDecoratorsKeepTheContract(t *testing.T) {
 	all := provider.Capabilities{List: true, GetMany: true, Close: true}
 	t.Run("Cache", func(t *testing.T) {
+		t.Parallel()
 		providertest.Run(t, decoratedHarness(func(p provider.SecretProvider) provider.SecretProvider {
 			return provider.NewCache(p, nil)
 		}, all))
 	})
 	t.Run("Chain", func(t *testing.T) {
+		t.Parallel()
 		providertest.Run(t, decoratedHarness(func(p provider.SecretProvider) provider.SecretProvider {
 			return provider.NewChain(env.New(&env.Options{Prefix: "SKDEC_UNUSED_"}), p)
 		}, all))
@@ -106,16 +111,19 @@ func TestDecoratorsKeepTheContract(t *testing.T) {
 	// env's own mapping over an env provider that takes names as written
 	// must be indistinguishable from env's mapped mode.
 	t.Run("MapNames", func(t *testing.T) {
+		t.Parallel()
 		providertest.Run(t, decoratedHarnessOver(true, func(p provider.SecretProvider) provider.SecretProvider {
 			return provider.MapNames(p, env.Mapping(""))
 		}, provider.Capabilities{List: true, GetMany: true}))
 	})
 	t.Run("Observe", func(t *testing.T) {
+		t.Parallel()
 		providertest.Run(t, decoratedHarness(func(p provider.SecretProvider) provider.SecretProvider {
 			return provider.Observe(p, "env", provider.ObserverFunc(func(context.Context, provider.Event) {}))
 		}, provider.Capabilities{List: true, GetMany: true}))
 	})
 	t.Run("CacheOverObserve", func(t *testing.T) {
+		t.Parallel()
 		providertest.Run(t, decoratedHarness(func(p provider.SecretProvider) provider.SecretProvider {
 			observed := provider.Observe(p, "env", provider.SlogObserver(slog.New(slog.DiscardHandler)))
 			return provider.NewCache(observed, &provider.CacheOptions{MaxStale: time.Hour, Jitter: 0.1})

@@ -28,6 +28,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	testutil.PoolSigningKeys()
 	dir, err := os.MkdirTemp("", "emulator-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

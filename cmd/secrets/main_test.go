@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+	"github.com/secretkit/secretkit/internal/testutil"
 )
 
 // TestMain removes the managed-identity variables that would make the SDK
@@ -17,6 +18,7 @@ import (
 // emulator's client routes to its identity listener. It runs before any
 // test, so no test sees the environment change under it.
 func TestMain(m *testing.M) {
+	testutil.PoolSigningKeys()
 	for _, v := range []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT",
 		"MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "AZURE_CLIENT_ID", outputEnv, timeoutEnv} {
 		os.Unsetenv(v)

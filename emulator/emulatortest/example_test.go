@@ -11,6 +11,7 @@ import (
 
 	"github.com/secretkit/secretkit/azurekv"
 	"github.com/secretkit/secretkit/emulator/emulatortest"
+	"github.com/secretkit/secretkit/internal/testutil"
 	"github.com/secretkit/secretkit/mi"
 	"github.com/secretkit/secretkit/provider"
 )
@@ -19,6 +20,7 @@ import (
 // no other managed-identity source is configured, so they clear the
 // variables that would select another source before they run.
 func TestMain(m *testing.M) {
+	testutil.PoolSigningKeys()
 	for _, v := range []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT",
 		"MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT"} {
 		os.Unsetenv(v)

@@ -9,9 +9,14 @@ import (
 	"time"
 
 	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+	"github.com/secretkit/secretkit/internal/testutil"
 
 	"github.com/secretkit/secretkit/emulator/token"
 )
+
+// In-process emulators take their signing keys from a pool made once per
+// machine rather than generating one each.
+func init() { testutil.PoolSigningKeys() }
 
 func form(v url.Values) string { return v.Encode() }
 

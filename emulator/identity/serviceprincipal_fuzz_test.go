@@ -2,7 +2,6 @@ package identity
 
 import (
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -13,13 +12,14 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/secretkit/secretkit/internal/keygen"
 )
 
 // FuzzClientAssertion feeds arbitrary client assertions and claims
 // parameters to the Entra token endpoint's parsers. Nothing may panic, and
 // only an assertion signed with the registered certificate's key can pass.
 func FuzzClientAssertion(f *testing.F) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := keygen.RSA(2048)
 	if err != nil {
 		f.Fatal(err)
 	}

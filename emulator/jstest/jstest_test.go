@@ -18,6 +18,7 @@ import (
 	"time"
 
 	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+	"github.com/secretkit/secretkit/internal/testutil"
 
 	"github.com/secretkit/secretkit/emulator/emulatortest"
 	"github.com/secretkit/secretkit/emulator/identity"
@@ -204,6 +205,7 @@ var harnesses struct {
 }
 
 func TestMain(m *testing.M) {
+	testutil.PoolSigningKeys()
 	code := m.Run()
 	removePrincipalCert()
 	for _, h := range harnesses.all {

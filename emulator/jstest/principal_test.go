@@ -3,7 +3,6 @@ package jstest
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/secretkit/secretkit/emulator/identity"
+	"github.com/secretkit/secretkit/internal/keygen"
 )
 
 // principalSecret is the client secret of the ci-secret service principal
@@ -38,7 +38,7 @@ func principalCertFile() string {
 		if err != nil {
 			panic(err)
 		}
-		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		key, err := keygen.RSA(2048)
 		if err != nil {
 			panic(err)
 		}

@@ -4,8 +4,6 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
-
 	"github.com/secretkit/secretkit/emulator/clock"
 )
 

@@ -5,7 +5,6 @@
 package token
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
@@ -23,6 +22,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/secretkit/secretkit/internal/atomicfile"
+	"github.com/secretkit/secretkit/internal/keygen"
 )
 
 // KeyFileName is the file, inside the directory given to LoadOrCreateKey,
@@ -55,7 +55,7 @@ func LoadOrCreateKey(dir string) (*Key, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("token: create key directory: %w", err)
 	}
-	private, err := rsa.GenerateKey(rand.Reader, keyBits)
+	private, err := keygen.RSA(keyBits)
 	if err != nil {
 		return nil, fmt.Errorf("token: generate signing key: %w", err)
 	}

@@ -19,8 +19,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secretkit/secretkit/internal/keygen"
+	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+	"github.com/secretkit/secretkit/internal/testutil"
+
 	"github.com/secretkit/secretkit/emulator/clock"
 )
+
+// LoadOrCreateKey takes its new keys from a pool made once per machine
+// rather than generating one each.
+func init() { testutil.PoolSigningKeys() }
 
 const (
 	tenant      = "11111111-2222-3333-4444-555555555555"
@@ -144,7 +152,7 @@ func with(m map[string]any, key string, value any) map[string]any {
 
 func TestValidateRejects(t *testing.T) {
 	k := newKeyForTest(t)
-	foreign, err := rsa.GenerateKey(rand.Reader, 2048)
+	foreign, err := keygen.RSA(2048)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,7 +429,7 @@ func TestConcurrentCreateAgreesOnOneKey(t *testing.T) {
 
 func TestPKCS1KeyFileAccepted(t *testing.T) {
 	dir := t.TempDir()
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	priv, err := keygen.RSA(2048)
 	if err != nil {
 		t.Fatal(err)
 	}

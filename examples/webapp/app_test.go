@@ -27,6 +27,10 @@ import (
 	"github.com/secretkit/secretkit/provider"
 )
 
+// In-process emulators take their signing keys from a pool made once per
+// machine rather than generating one each.
+func init() { testutil.PoolSigningKeys() }
+
 // greeting is the value examples/emulator.yaml seeds.
 const greeting = "Hello from the Key Vault emulator!"
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+	"github.com/secretkit/secretkit/internal/testutil"
 
 	"github.com/secretkit/secretkit/provider"
 	"github.com/secretkit/secretkit/provider/env"
@@ -16,7 +17,8 @@ import (
 )
 
 // harness seeds variables under a random prefix, so listing sees only this
-// case's variables plus nothing else, and t.Setenv restores them.
+// case's variables and cases can run in parallel; testutil.Setenv restores
+// them.
 type harness struct {
 	prefix string
 	exact  bool
@@ -47,7 +49,7 @@ func (h *harness) SetSecret(ctx context.Context, t *testing.T, name, value strin
 	if err != nil {
 		return err
 	}
-	t.Setenv(variable, value)
+	testutil.Setenv(t, variable, value)
 	return nil
 }
 
@@ -56,7 +58,7 @@ func (h *harness) DeleteSecret(ctx context.Context, t *testing.T, name string) e
 	if err != nil {
 		return err
 	}
-	t.Setenv(variable, "") // registers the restore
+	testutil.Setenv(t, variable, "") // registers the restore
 	return os.Unsetenv(variable)
 }
 
@@ -71,6 +73,7 @@ func (h *harness) Rules() providertest.Rules {
 		EmptyValues:  true,
 		// Environment strings cannot hold NUL.
 		BinarySafe: false,
+		Parallel:   true,
 	}
 }
 

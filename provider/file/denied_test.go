@@ -14,6 +14,7 @@ import (
 // when the tests run as root, whom file modes cannot deny: it re-runs that
 // case in a copy of this test binary as the unprivileged user nobody.
 func TestPermissionDeniedUnprivileged(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("not root: TestContract/*/PermissionDenied runs directly")
 	}

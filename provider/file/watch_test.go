@@ -54,6 +54,7 @@ func startWatch(t *testing.T, p provider.SecretProvider, name string) *provider.
 }
 
 func TestWatchSeesAFileRewrittenInPlace(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "secrets.yaml")
 	if err := os.WriteFile(path, []byte("db-password: one\nother: x\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -97,6 +98,7 @@ func copyPreservingMtime(t *testing.T, path string, data []byte) {
 }
 
 func TestInPlaceRewriteKeepingMtimeAndSizeIsSeen(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "secrets.env")
 	os.WriteFile(path, []byte("DB_PASSWORD=one\n"), 0o600)
 	old := time.Now().Add(-time.Hour)
@@ -120,6 +122,7 @@ func TestInPlaceRewriteKeepingMtimeAndSizeIsSeen(t *testing.T) {
 }
 
 func TestWatchSeesAKubernetesDataSwap(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "volume")
 	os.Mkdir(dir, 0o700)
 	gen := 0
@@ -149,6 +152,7 @@ func TestWatchSeesAKubernetesDataSwap(t *testing.T) {
 }
 
 func TestWatchReportsDeletionOnceThenRecreation(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "api-key")
 	os.WriteFile(path, []byte("k1"), 0o600)
@@ -219,6 +223,7 @@ func TestFileWatchesLeakNoGoroutine(t *testing.T) {
 // Watches of one provider share a notification handle: closing one must
 // not blind the others, and each sees only its own secret change.
 func TestWatchesShareNotificationsIndependently(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "a"), []byte("a1"), 0o600)
 	os.WriteFile(filepath.Join(dir, "b"), []byte("b1"), 0o600)
