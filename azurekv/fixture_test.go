@@ -42,9 +42,12 @@ vaults:
 // TestMain removes the managed-identity variables that would make the SDK
 // (and mi.NewCredential) pick a source other than IMDS, which the
 // emulator's client routes to its identity listener. It runs before any
-// test, so parallel tests never see the environment change.
+// test, so parallel tests never see the environment change. The contract's
+// watch cases and the watch tests spend their time in poll intervals and
+// quiet periods, so more parallel tests run than the two cores.
 func TestMain(m *testing.M) {
 	testutil.PoolSigningKeys()
+	testutil.WaitersInParallel(8)
 	for _, v := range []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT",
 		"MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "AZURE_CLIENT_ID"} {
 		os.Unsetenv(v)

@@ -32,23 +32,17 @@ const crashRoundsEnv = "SECRETKIT_CRASH_ROUNDS"
 // child is only killed and its file read back, and the race detector is
 // for the test's own code; under it each round costs several times more.
 var crashChild struct {
-	once      sync.Once
-	dir, path string
-	err       error
+	once sync.Once
+	path string
+	err  error
 }
 
 func crashChildBinary(t *testing.T) string {
 	t.Helper()
 	crashChild.once.Do(func() {
-		crashChild.dir, crashChild.err = os.MkdirTemp("", "secretkit-crash-child-")
-		if crashChild.err != nil {
-			return
-		}
-		crashChild.path = filepath.Join(crashChild.dir, "emulator")
-		out, err := exec.Command("go", "build", "-o", crashChild.path, "../cmd/emulator").CombinedOutput()
-		if err != nil {
-			crashChild.err = fmt.Errorf("go build ../cmd/emulator: %v\n%s", err, out)
-		}
+		var dir string
+		dir, crashChild.err = testutil.Binaries("../cmd/emulator")
+		crashChild.path = filepath.Join(dir, "emulator")
 	})
 	if crashChild.err != nil {
 		t.Fatal(crashChild.err)

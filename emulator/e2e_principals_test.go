@@ -112,9 +112,6 @@ func TestMain(m *testing.M) {
 	if principalCerts.dir != "" {
 		os.RemoveAll(principalCerts.dir)
 	}
-	if crashChild.dir != "" {
-		os.RemoveAll(crashChild.dir)
-	}
 	os.Exit(code)
 }
 

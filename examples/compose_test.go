@@ -37,26 +37,16 @@ var bin = map[string]string{}
 
 func TestMain(m *testing.M) {
 	testutil.PoolSigningKeys()
-	dir, err := os.MkdirTemp("", "examples-bin-")
+	pkgs := []string{"../cmd/emulator", "./webapp", "../cmd/healthprobe"}
+	dir, err := testutil.Binaries(pkgs...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	// One go build for all three: it links them in parallel, and with -o
-	// naming a directory each binary is named after its package directory.
-	pkgs := []string{"../cmd/emulator", "./webapp", "../cmd/healthprobe"}
-	build := exec.Command("go", append([]string{"build", "-o", dir + string(filepath.Separator)}, pkgs...)...)
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "building %v: %v\n", pkgs, err)
 		os.Exit(1)
 	}
 	for _, pkg := range pkgs {
 		bin[filepath.Base(pkg)] = filepath.Join(dir, filepath.Base(pkg))
 	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 // compose is the part of the compose file format the sample uses.

@@ -29,21 +29,13 @@ var binary string
 
 func TestMain(m *testing.M) {
 	testutil.PoolSigningKeys()
-	dir, err := os.MkdirTemp("", "emulator-bin-")
+	dir, err := testutil.Binaries(".")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "emulator")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building emulator:", err)
 		os.Exit(1)
 	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	binary = filepath.Join(dir, "emulator")
+	os.Exit(m.Run())
 }
 
 // proc is one running emulator process.

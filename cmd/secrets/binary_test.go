@@ -11,6 +11,7 @@ import (
 
 	"github.com/secretkit/secretkit/emulator/emulatortest"
 	"github.com/secretkit/secretkit/emulator/identity"
+	"github.com/secretkit/secretkit/internal/testutil"
 )
 
 // TestBinaryExitCodes builds the command and runs it as a process, so the
@@ -22,11 +23,11 @@ func TestBinaryExitCodes(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "secrets")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bins, err := testutil.Binaries(".")
+	if err != nil {
+		t.Fatal(err)
 	}
+	bin := filepath.Join(bins, "secrets")
 
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: kvConfig})
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "DB_PASSWORD=from-env"}

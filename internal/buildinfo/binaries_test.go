@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+	"github.com/secretkit/secretkit/internal/testutil"
 )
 
 // Every binary the project ships answers -version with what `go version -m`
@@ -19,16 +20,13 @@ func TestEveryBinaryPrintsItsVersion(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds four binaries")
 	}
-	dir := t.TempDir()
 	pkgs := map[string]string{
 		"emulator": "../../cmd/emulator", "secrets": "../../cmd/secrets",
 		"healthprobe": "../../cmd/healthprobe", "webapp": "../../examples/webapp",
 	}
-	// One go build for all four links them in parallel; with -o naming a
-	// directory, each binary is named after its package directory.
-	build := exec.Command("go", append([]string{"build", "-o", dir + string(filepath.Separator)}, slices.Collect(maps.Values(pkgs))...)...)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	dir, err := testutil.Binaries(slices.Collect(maps.Values(pkgs))...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	for name, pkg := range pkgs {
 		bin := filepath.Join(dir, name)
