@@ -184,6 +184,8 @@ func (h *harness) WatchOptions() provider.WatchOptions {
 }
 
 func TestContract(t *testing.T) {
+	// Parallel with the watch tests below, which wait as these cases do.
+	t.Parallel()
 	for _, f := range []file.Format{file.FormatYAML, file.FormatJSON, file.FormatDotenv, file.FormatDir} {
 		t.Run(string(f), func(t *testing.T) {
 			// Each format has its own files; the watch cases' quiet

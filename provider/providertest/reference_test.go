@@ -232,6 +232,7 @@ func newMemHarness(mutation string) providertest.HarnessMaker {
 
 // TestReference runs every case, none skipped, against the reference backend.
 func TestReference(t *testing.T) {
+	t.Parallel()
 	providertest.Run(t, newMemHarness(""))
 }
 
@@ -251,6 +252,7 @@ func TestSuiteCatchesBrokenProviders(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns test subprocesses")
 	}
+	t.Parallel()
 	for mutation, wantFailing := range map[string]string{
 		"missing-empty": "GetMissing",
 		"untyped-error": "GetMissing",

@@ -85,6 +85,7 @@ func TestWatchCasesCatchBrokenProviders(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns test subprocesses")
 	}
+	t.Parallel()
 	for mutation, wantFailing := range map[string]string{
 		"watch-unstable-version": "WatchNoChangeNothingDelivered",
 		"watch-blind":            "WatchChangeDeliveredOnce",
