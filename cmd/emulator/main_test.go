@@ -35,8 +35,18 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "emulator")
-	os.Exit(m.Run())
+	if sdkKeyDir, err = os.MkdirTemp("", "emulator-sdk-keys-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(sdkKeyDir)
+	os.Exit(code)
 }
+
+// sdkKeyDir is the key directory of every run of
+// TestBinaryServesEveryOperationToTheSDK.
+var sdkKeyDir string
 
 // proc is one running emulator process.
 type proc struct {

@@ -17,7 +17,12 @@ import (
 // with the unmodified SDKs against the built binary, configured only by the
 // environment it printed (App Service managed identity, its CA).
 func TestBinaryServesEveryOperationToTheSDK(t *testing.T) {
-	p := startBinary(t, t.TempDir())
+	// MSAL's managed-identity token cache is process-wide and keyed by
+	// identity and resource, not by endpoint: under -count the credential
+	// presents the token an earlier run's emulator signed. Every run uses
+	// one key directory, so that token stays valid, as a token from one
+	// Entra tenant is valid at every vault.
+	p := startBinary(t, sdkKeyDir)
 	for _, k := range []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER"} {
 		t.Setenv(k, p.env[k])
 	}

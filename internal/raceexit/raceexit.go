@@ -16,7 +16,9 @@
 // process, arguments and open files) with atexit_sleep_ms=0 added to GORACE.
 // Every other race option the caller set is kept. A binary built without
 // -race, a GORACE that names a pause, a program that is not a test and a
-// platform without exec are left alone.
+// platform without exec are left alone: to keep a race-enabled test binary
+// from executing itself again (under a debugger, say), set
+// GORACE=atexit_sleep_ms=1000.
 package raceexit
 
 import "strings"
