@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -139,16 +140,24 @@ func (r *flavourRun) expectIssued(t *testing.T, before int, flavour, identityNam
 	return len(recs)
 }
 
+// jwtPayload matches a token's header and payload segments. A header alone
+// is no secret, and Key Vault's AKV10046 reason quotes it: under -count a
+// token another test's emulator signed, still in MSAL's process-wide cache,
+// is refused that way once before a fresh one is fetched.
+var jwtPayload = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{2,}`)
+
 func (r *flavourRun) checkLogsCarryNoSecrets(t *testing.T) {
 	out := r.logs.text()
 	for what, leak := range map[string]string{
 		"the secret value":    greetingValue,
 		"the identity header": r.e.Server.IdentityHeader(),
-		"a JWT":               "eyJ",
 	} {
 		if strings.Contains(out, leak) {
 			t.Errorf("emulator logs contain %s", what)
 		}
+	}
+	if jwtPayload.MatchString(out) {
+		t.Error("emulator logs contain a token")
 	}
 }
 
