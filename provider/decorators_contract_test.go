@@ -17,6 +17,14 @@ import (
 	"github.com/secretkit/secretkit/provider/providertest"
 )
 
+// The contract's watch cases wait on poll intervals and quiet periods; they
+// compute almost nothing, so they run side by side rather than two at a
+// time.
+func TestMain(m *testing.M) {
+	testutil.WaitersInParallel(32)
+	os.Exit(m.Run())
+}
+
 // decoratedEnv runs the contract suite through a decorator over the env
 // provider: decorators must keep the contract they forward.
 type decoratedEnv struct {

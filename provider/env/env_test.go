@@ -16,6 +16,14 @@ import (
 	"github.com/secretkit/secretkit/provider/providertest"
 )
 
+// The contract's watch cases wait on poll intervals and quiet periods; they
+// compute almost nothing, so they run side by side rather than two at a
+// time.
+func TestMain(m *testing.M) {
+	testutil.WaitersInParallel(32)
+	os.Exit(m.Run())
+}
+
 // harness seeds variables under a random prefix, so listing sees only this
 // case's variables and cases can run in parallel; testutil.Setenv restores
 // them.

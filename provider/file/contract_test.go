@@ -12,10 +12,19 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/secretkit/secretkit/internal/testutil"
 	"github.com/secretkit/secretkit/provider"
 	"github.com/secretkit/secretkit/provider/file"
 	"github.com/secretkit/secretkit/provider/providertest"
 )
+
+// The contract's watch cases and the watch tests here wait on file-system
+// notifications and quiet periods; they compute almost nothing, so they run
+// side by side rather than two at a time.
+func TestMain(m *testing.M) {
+	testutil.WaitersInParallel(32)
+	os.Exit(m.Run())
+}
 
 // harness keeps the seeded secrets in memory and rewrites the backing file
 // (in place, so the inode stays and only the contents change) or, for a

@@ -17,9 +17,19 @@ import (
 
 	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
 
+	"github.com/secretkit/secretkit/internal/testutil"
 	"github.com/secretkit/secretkit/provider"
 	"github.com/secretkit/secretkit/provider/providertest"
 )
+
+// The watch cases wait on poll intervals and quiet periods, and each mutant
+// is a test subprocess spending most of its time in those same waits; they
+// compute little, so they run side by side rather than two at a time. The
+// subprocesses are this binary too, so their cases run side by side as well.
+func TestMain(m *testing.M) {
+	testutil.WaitersInParallel(32)
+	os.Exit(m.Run())
+}
 
 // vault is a small in-memory, versioned backend with Key Vault's naming
 // rule. It exists so every case of the suite, including versions and
