@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+	// No 1 s race-detector pause at exit (see the package).
+	_ "github.com/secretkit/secretkit/internal/raceexit"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"github.com/secretkit/secretkit/emulator/store"

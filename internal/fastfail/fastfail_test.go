@@ -13,7 +13,8 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+	// No 1 s race-detector pause at exit (see the package).
+	_ "github.com/secretkit/secretkit/internal/raceexit"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"

@@ -5,7 +5,8 @@ import (
 	"sync"
 	"testing"
 
-	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+	// No 1 s race-detector pause at exit (see the package).
+	_ "github.com/secretkit/secretkit/internal/raceexit"
 )
 
 // TestBufferConcurrentWrites runs under -race: writers and a reader share

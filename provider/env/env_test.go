@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/secretkit/secretkit/internal/raceexit" // drops the race detector's 1 s pause at exit
+	// No 1 s race-detector pause at exit (see the package).
+	_ "github.com/secretkit/secretkit/internal/raceexit"
 	"github.com/secretkit/secretkit/internal/testutil"
 
 	"github.com/secretkit/secretkit/provider"
