@@ -13,14 +13,24 @@ import (
 	"github.com/secretkit/secretkit/provider"
 )
 
-// exampleVault opens the emulator's myvault with the system identity.
-func exampleVault(e *emulatortest.Emulator) (*azurekv.Provider, error) {
+// exampleVault starts an emulator with config and opens its myvault with
+// the system identity, as [Example] does step by step; stop ends the
+// emulator.
+func exampleVault(config string) (kv *azurekv.Provider, stop func() error, err error) {
+	e, err := emulatortest.New(&emulatortest.Options{ConfigYAML: config})
+	if err != nil {
+		return nil, nil, err
+	}
 	network := azcore.ClientOptions{Transport: e.Client()}
 	cred, err := mi.NewCredential(mi.Selector{Kind: mi.System}, &mi.Options{ClientOptions: network})
-	if err != nil {
-		return nil, err
+	if err == nil {
+		kv, err = azurekv.New("https://myvault.vault.azure.net/", cred, &azurekv.Options{ClientOptions: network})
 	}
-	return azurekv.New("https://myvault.vault.azure.net/", cred, &azurekv.Options{ClientOptions: network})
+	if err != nil {
+		e.Close()
+		return nil, nil, err
+	}
+	return kv, e.Close, nil
 }
 
 // Soft delete through the portable abilities: a deleted secret keeps its
@@ -28,23 +38,18 @@ func exampleVault(e *emulatortest.Emulator) (*azurekv.Provider, error) {
 // backends asks for provider.Recoverer and provider.Purger rather than
 // for *azurekv.Provider.
 func ExampleProvider_RecoverSecret() {
-	e, err := emulatortest.New(&emulatortest.Options{ConfigYAML: `
+	kv, stop, err := exampleVault(`
 vaults:
   - name: myvault
     retentionDays: 7
     secrets:
       - {name: db-password, value: hunter2}
-`})
+`)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer e.Close()
-	kv, err := exampleVault(e)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	defer stop()
 	ctx := context.Background()
 	var p provider.SecretProvider = kv
 
@@ -74,22 +79,17 @@ vaults:
 // A backup is an opaque blob only a vault can read; restoring it brings
 // back every version under the secret's name, which must be free.
 func ExampleProvider_BackupSecret() {
-	e, err := emulatortest.New(&emulatortest.Options{ConfigYAML: `
+	kv, stop, err := exampleVault(`
 vaults:
   - name: myvault
     secrets:
       - {name: db-password, value: hunter2}
-`})
+`)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer e.Close()
-	kv, err := exampleVault(e)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	defer stop()
 	ctx := context.Background()
 	blob, err := kv.BackupSecret(ctx, "db-password")
 	fmt.Println("backed up:", len(blob) > 0, err)
@@ -114,22 +114,17 @@ vaults:
 // Properties change without a new version: here the latest version is
 // disabled, which Key Vault reports on read as permission denied.
 func ExampleProvider_UpdateSecretProperties() {
-	e, err := emulatortest.New(&emulatortest.Options{ConfigYAML: `
+	kv, stop, err := exampleVault(`
 vaults:
   - name: myvault
     secrets:
       - {name: db-password, value: hunter2, tags: {env: dev}}
-`})
+`)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer e.Close()
-	kv, err := exampleVault(e)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	defer stop()
 	ctx := context.Background()
 	disabled, contentType := false, "text/plain"
 	md, err := kv.UpdateSecretProperties(ctx, "db-password", "", provider.PropertiesUpdate{
