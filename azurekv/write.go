@@ -34,11 +34,8 @@ func (p *Provider) DeleteSecret(ctx context.Context, name string) error {
 // "ObjectIsDeletedButRecoverable" until the secret is recovered or purged.
 // Values never appear in errors.
 func (p *Provider) Set(ctx context.Context, name string, value provider.Value, opts *SetOptions) (provider.Secret, error) {
-	if err := checkName(name); err != nil {
-		return provider.Secret{}, provider.NewError(Name, "set", name, provider.ErrInvalidArgument, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return provider.Secret{}, provider.NewError(Name, "set", name, nil, err)
+	if err := p.precheck(ctx, "set", name); err != nil {
+		return provider.Secret{}, err
 	}
 	plain := value.Reveal()
 	params := azsecrets.SetSecretParameters{Value: &plain}
@@ -69,11 +66,8 @@ func (p *Provider) Set(ctx context.Context, name string, value provider.Value, o
 // taken until then. It needs the "delete" permission. A secret that does
 // not exist (or is already deleted) yields ErrNotFound.
 func (p *Provider) Delete(ctx context.Context, name string) error {
-	if err := checkName(name); err != nil {
-		return provider.NewError(Name, "delete", name, provider.ErrInvalidArgument, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return provider.NewError(Name, "delete", name, nil, err)
+	if err := p.precheck(ctx, "delete", name); err != nil {
+		return err
 	}
 	if _, err := p.client.DeleteSecret(ctx, name, nil); err != nil {
 		return classify(ctx, "delete", name, err)
