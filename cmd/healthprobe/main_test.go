@@ -1,14 +1,17 @@
 package main
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 
 	// No 1 s race-detector pause at exit (see the package).
 	_ "github.com/secretkit/secretkit/internal/raceexit"
+	"github.com/secretkit/secretkit/internal/refusing"
 )
 
 func TestHealthURL(t *testing.T) {
@@ -46,12 +49,6 @@ func TestProbe(t *testing.T) {
 		http.Error(w, "starting", http.StatusServiceUnavailable)
 	}))
 	defer failing.Close()
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedAddr := closed.Addr().String()
-	closed.Close()
 	_, healthyPort, _ := net.SplitHostPort(healthy.Listener.Addr().String())
 	noEnv := func(string) string { return "" }
 
@@ -70,9 +67,14 @@ func TestProbe(t *testing.T) {
 	if err := probe([]string{failing.URL}, noEnv); err == nil || !strings.Contains(err.Error(), "503 Service Unavailable") {
 		t.Errorf("503: error %v, want one naming the status", err)
 	}
-	if err := probe([]string{"http://" + closedAddr + "/"}, noEnv); err == nil || !strings.Contains(err.Error(), "connection refused") {
-		t.Errorf("nothing listening: error %v, want connection refused", err)
-	}
+	t.Run("nothing listening", func(t *testing.T) {
+		// A bound, non-listening port: a closed listener's port could be
+		// taken by another process before the probe dials it.
+		addr := refusing.Addr(t)
+		if err := probe([]string{"http://" + addr + "/"}, noEnv); !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Errorf("error %v, want connection refused", err)
+		}
+	})
 	if err := probe([]string{"a", "b"}, noEnv); err == nil || err.Error() != "usage: healthprobe [URL]" {
 		t.Errorf("two arguments: error %v", err)
 	}
