@@ -58,7 +58,8 @@ func TestListDoesNotPrintAValueMadeIntoAName(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runCLI(t, "list", "file://"+path)
-	if r.code == exitOK || strings.Contains(r.stdout+r.stderr, "hunter2") || !strings.Contains(r.stderr, "is a ':' missing?") {
+	r.want(t, exitError) // a malformed secrets file
+	if strings.Contains(r.stdout+r.stderr, "hunter2") || !strings.Contains(r.stderr, "is a ':' missing?") {
 		t.Errorf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 }
