@@ -230,6 +230,12 @@ func runBackup(ctx context.Context, c cli, inv *invocation) (err error) {
 	if inv.opts.outFile == "" {
 		return usagef("--file is required: the backup is binary and is never written to stdout")
 	}
+	// Refuse an existing file before the backup crosses the network only
+	// to be thrown away; writePrivateFile still refuses one that appears
+	// in between.
+	if _, err := os.Lstat(inv.opts.outFile); err == nil && !inv.opts.force {
+		return existsError("--file", inv.opts.outFile)
+	}
 	p, name, err := openNamed(ctx, c, inv, "backup acts on every version")
 	if err != nil {
 		return err
@@ -269,12 +275,16 @@ func writePrivateFile(flagName, path string, data []byte, force bool) error {
 	}
 	err := write(path, data, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return usagef("%s %s exists; give --force to overwrite it", flagName, path)
+		return existsError(flagName, path)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", flagName, err)
 	}
 	return nil
+}
+
+func existsError(flagName, path string) error {
+	return usagef("%s %s exists; give --force to overwrite it", flagName, path)
 }
 
 var restoreCommand = &command{

@@ -173,6 +173,13 @@ func TestLifecycle(t *testing.T) {
 		if !strings.Contains(r.stderr, "exists; give --force") {
 			t.Errorf("stderr = %q", r.stderr)
 		}
+		// Refused before any request: the lister, whom the vault would
+		// answer 403, gets the same usage error.
+		r = kv(t, "", "backup", "--file", backupFile, uri("db-password", lister))
+		r.want(t, exitUsage)
+		if !strings.Contains(r.stderr, "exists; give --force") {
+			t.Errorf("stderr = %q", r.stderr)
+		}
 		// --force replaces the file and its mode, whatever it was.
 		os.Chmod(backupFile, 0o644)
 		kv(t, "", "backup", "--force", "--file", backupFile, uri("db-password", sys)).want(t, exitOK)
