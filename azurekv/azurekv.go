@@ -142,7 +142,11 @@ func New(vaultURL string, cred azcore.TokenCredential, opts *Options) (*Provider
 	// The SDK refuses to send a bearer token over plain HTTP, so an http
 	// URL would fail on every call; say so now.
 	if u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return invalid("vault URL %q (user and query not shown) must be https://host[:port]/ with no user, query or fragment", redact.URL(u))
+		// A vault URL's fragment names no secret, unlike a provider URI's
+		// (which redact.URL keeps), and may hold a token: leave it out too.
+		shown := *u
+		shown.Fragment, shown.RawFragment = "", ""
+		return invalid("vault URL %q (user, query and fragment not shown) must be https://host[:port]/ with no user, query or fragment", redact.URL(&shown))
 	}
 	if cred == nil {
 		return invalid("a credential is required")

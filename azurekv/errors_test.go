@@ -406,12 +406,14 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}
 }
 
-// TestNewErrorHidesURLCredentials: a URL's user and query parts can hold
-// credentials (a password, a SAS signature); errors must not repeat them.
+// TestNewErrorHidesURLCredentials: a URL's user, query and fragment parts
+// can hold credentials (a password, a SAS signature, an OAuth implicit
+// grant's token); errors must not repeat them.
 func TestNewErrorHidesURLCredentials(t *testing.T) {
 	for _, url := range []string{
 		"https://user:hunter2@myvault.vault.azure.net/",
 		"https://myvault.vault.azure.net/?sig=hunter2",
+		"https://myvault.vault.azure.net/#access_token=hunter2",
 		"http://myvault.vault.azure.net/?sig=hunter2",
 		"https://user:hunter2@myvault.vault.azure.net/%zz",
 	} {
