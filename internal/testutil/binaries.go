@@ -18,7 +18,7 @@ import (
 // go build skips the link of a binary that is already up to date there, so
 // the programs several packages' tests run (cmd/emulator by four of them)
 // are linked once per change to their code instead of once per test binary
-// and run. Builds hold an exclusive lock on the directory, so two test
+// and run. Builds hold an exclusive lock on the directory (Unix), so two test
 // processes never write the same binary at once; an up-to-date build only
 // reads the file, so a binary another process is running is not disturbed.
 func Binaries(pkgs ...string) (string, error) {

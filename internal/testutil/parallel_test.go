@@ -8,7 +8,8 @@ import (
 
 // The binary's own -test.parallel has been parsed by the time a test runs,
 // so the helper must leave an explicit value alone and raise only the
-// default; both are checked on a private copy of the flag.
+// default; both are checked on the flag itself, set through its Value (which
+// flag.Visit does not count as given) and restored afterwards.
 func TestWaitersInParallelRaisesOnlyTheDefault(t *testing.T) {
 	f := flag.Lookup("test.parallel")
 	saved := f.Value.String()
