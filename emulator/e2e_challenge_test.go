@@ -20,7 +20,6 @@ import (
 
 	"github.com/secretkit/secretkit/emulator/emulatortest"
 	"github.com/secretkit/secretkit/emulator/token"
-	"github.com/secretkit/secretkit/internal/keygen"
 )
 
 // The challenge rule, as Key Vault applies it: a claims challenge
@@ -97,12 +96,7 @@ func TestChallengeRule(t *testing.T) {
 	t.Parallel()
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: challengeConfig})
 	probeURL := e.VaultURLFor("tokens") + "secrets/probe?api-version=2026-04-01"
-	ours := emulatorPrivateKey(t, e)
-	kid := signingKey(t, e).ID()
-	foreign, err := keygen.RSA(2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ours, kid, foreign := forgingKeys(t, e)
 	app := e.Identity(t, "app")
 	ci := e.Identity(t, "ci")
 	const cp1Claims = `{"access_token":{"xms_cc":{"values":["CP1"]}}}`
