@@ -124,18 +124,29 @@ func TestAdminRoutes(t *testing.T) {
 	for _, tc := range []struct {
 		method, path string
 		want         int
+		// wantError starts the {"error": ...} message of a refusal.
+		wantError string
 	}{
-		{"GET", "/_emulator/health", 200},
-		{"GET", "/_emulator/clock", 200},
-		{"GET", "/_emulator/env", 200},
-		{"POST", "/_emulator/clock/advance?by=-1h", 400},
-		{"POST", "/_emulator/clock/advance?by=soon", 400},
-		{"POST", "/_emulator/federated-token?identity=nobody", 400},
-		{"POST", "/_emulator/federated-token?identity=system", 200},
-		{"GET", "/_emulator/nothing-here", 404},
+		{"GET", "/_emulator/health", 200, ""},
+		{"GET", "/_emulator/clock", 200, ""},
+		{"GET", "/_emulator/env", 200, ""},
+		{"POST", "/_emulator/clock/advance?by=-1h", 400, "by must be a positive Go duration"},
+		{"POST", "/_emulator/clock/advance?by=soon", 400, "by must be a positive Go duration"},
+		{"POST", "/_emulator/clock/advance", 400, `body must be {"by":"<duration>"} or use ?by=<duration>`},
+		{"POST", "/_emulator/federated-token?identity=nobody", 400, `identity: no identity named "nobody"`},
+		{"POST", "/_emulator/federated-token?identity=system", 200, ""},
+		{"GET", "/_emulator/nothing-here", 404, "no admin route GET /_emulator/nothing-here"},
 	} {
-		if status, body := admin(t, e, tc.method, tc.path); status != tc.want {
+		status, body := admin(t, e, tc.method, tc.path)
+		if status != tc.want {
 			t.Errorf("%s %s = %d %s, want %d", tc.method, tc.path, status, body, tc.want)
+		}
+		if status < 400 {
+			continue
+		}
+		var refusal struct{ Error string }
+		if json.Unmarshal(body, &refusal) != nil || !strings.HasPrefix(refusal.Error, tc.wantError) {
+			t.Errorf("%s %s: body %s, want an error starting %q", tc.method, tc.path, body, tc.wantError)
 		}
 	}
 	if !e.Now().Equal(frozen) {
