@@ -1,11 +1,9 @@
 package emulator_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -18,7 +16,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
-	"github.com/secretkit/secretkit/emulator"
 	"github.com/secretkit/secretkit/emulator/emulatortest"
 	"github.com/secretkit/secretkit/internal/testutil"
 )
@@ -43,16 +40,8 @@ func fastRetryClient(t *testing.T, e *emulatortest.Emulator, vaultName string) *
 // postFaults puts rules in force through the admin route.
 func postFaults(t *testing.T, e *emulatortest.Emulator, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, e.IdentityURL+"/_emulator/faults", strings.NewReader(body))
-	req.Header.Set(emulator.AdminHeader, "1")
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(out)
+	status, out := adminWithBody(t, e, http.MethodPost, "/_emulator/faults", body)
+	return status, string(out)
 }
 
 // The Go SDK retries through injected 503s: a rule from the config file
@@ -118,10 +107,8 @@ func TestInjected503ShapeAndExhaustedRetries(t *testing.T) {
 	if _, err := c.SetSecret(t.Context(), "other", azsecrets.SetSecretParameters{Value: ptr("v")}, nil); err != nil {
 		t.Errorf("set while gets fail: %v", err)
 	}
-	req, _ := http.NewRequest(http.MethodDelete, e.IdentityURL+"/_emulator/faults", nil)
-	req.Header.Set(emulator.AdminHeader, "1")
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 204 {
-		t.Fatalf("DELETE faults: %v", err)
+	if status, body := admin(t, e, http.MethodDelete, "/_emulator/faults"); status != 204 {
+		t.Fatalf("DELETE faults: %d %s, want 204", status, body)
 	}
 	if _, err := c.GetSecret(t.Context(), "db-password", "", nil); err != nil {
 		t.Errorf("get after the faults were removed: %v", err)
@@ -219,17 +206,9 @@ func TestFaultRulesValidated(t *testing.T) {
 			t.Errorf("%s: %d %s, want 400 naming %q", body, status, out, want)
 		}
 	}
-	req, _ := http.NewRequest(http.MethodGet, e.IdentityURL+"/_emulator/faults", nil)
-	req.Header.Set(emulator.AdminHeader, "1")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var got bytes.Buffer
-	io.Copy(&got, resp.Body)
+	status, got := admin(t, e, http.MethodGet, "/_emulator/faults")
 	var body struct{ Faults []map[string]any }
-	if json.Unmarshal(got.Bytes(), &body) != nil || len(body.Faults) != 1 || body.Faults[0]["operation"] != "get" {
-		t.Errorf("rules in force after refusals: %s", got.String())
+	if status != 200 || json.Unmarshal(got, &body) != nil || len(body.Faults) != 1 || body.Faults[0]["operation"] != "get" {
+		t.Errorf("rules in force after refusals: %d %s", status, got)
 	}
 }

@@ -57,15 +57,24 @@ func statusOf(err error) (int, string) {
 
 func admin(t *testing.T, e *emulatortest.Emulator, method, path string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(method, e.IdentityURL+path, nil)
+	return adminWithBody(t, e, method, path, "")
+}
+
+// adminWithBody sends an admin request with a JSON body ("" for none).
+func adminWithBody(t *testing.T, e *emulatortest.Emulator, method, path, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.IdentityURL+path, strings.NewReader(body))
 	req.Header.Set(emulator.AdminHeader, "1")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, body
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
 }
 
 func TestSeededSecretReadThroughManagedIdentity(t *testing.T) {
