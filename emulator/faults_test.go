@@ -24,17 +24,7 @@ import (
 // so retries through injected faults take milliseconds.
 func fastRetryClient(t *testing.T, e *emulatortest.Emulator, vaultName string) *azsecrets.Client {
 	t.Helper()
-	opts := azcore.ClientOptions{Transport: e.Client(),
-		Retry: policy.RetryOptions{MaxRetries: 3, RetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond}}
-	cred, err := azidentity.NewManagedIdentityCredential(&azidentity.ManagedIdentityCredentialOptions{ClientOptions: opts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := azsecrets.NewClient(e.VaultURLFor(vaultName), cred, &azsecrets.ClientOptions{ClientOptions: opts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return secretsClientRetrying(t, e, vaultName, policy.RetryOptions{MaxRetries: 3, RetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond})
 }
 
 // postFaults puts rules in force through the admin route.

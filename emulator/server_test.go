@@ -35,7 +35,14 @@ vaults:
 // vault's real-looking URL, challenge verification on.
 func secretsClient(t *testing.T, e *emulatortest.Emulator, vaultName string) *azsecrets.Client {
 	t.Helper()
-	opts := azcore.ClientOptions{Transport: e.Client()}
+	return secretsClientRetrying(t, e, vaultName, policy.RetryOptions{})
+}
+
+// secretsClientRetrying is secretsClient with the SDK's retries set to
+// retry (the zero value: the SDK's defaults).
+func secretsClientRetrying(t *testing.T, e *emulatortest.Emulator, vaultName string, retry policy.RetryOptions) *azsecrets.Client {
+	t.Helper()
+	opts := azcore.ClientOptions{Transport: e.Client(), Retry: retry}
 	cred, err := azidentity.NewManagedIdentityCredential(&azidentity.ManagedIdentityCredentialOptions{ClientOptions: opts})
 	if err != nil {
 		t.Fatal(err)
