@@ -215,14 +215,14 @@ func TestGoSDKAfterAdvance(t *testing.T) {
 		}
 		return err
 	}
-	// readAcrossAdvance reads before and after the clock jumps past the
-	// token's lifetime: the credential must recover from the challenge.
-	readAcrossAdvance := func(t *testing.T, e *emulatortest.Emulator, cred azcore.TokenCredential) {
+	// readAcrossAdvance reads before and after the clock jumps by (past
+	// the token's lifetime): the credential must recover.
+	readAcrossAdvance := func(t *testing.T, e *emulatortest.Emulator, cred azcore.TokenCredential, by time.Duration) {
 		t.Helper()
 		if err := read(t, e, cred); err != nil {
 			t.Fatal(err)
 		}
-		e.Advance(2 * time.Hour)
+		e.Advance(by)
 		if err := read(t, e, cred); err != nil {
 			t.Fatalf("after Advance: %v", err)
 		}
@@ -244,7 +244,7 @@ func TestGoSDKAfterAdvance(t *testing.T) {
 		logs := &logRecords{}
 		e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: withTenant(challengeConfig), Logger: logs.logger()})
 		cred := secretCredential(t, e, e.Identity(t, "ci").ClientID, "challenge-sp-secret")
-		readAcrossAdvance(t, e, cred)
+		readAcrossAdvance(t, e, cred, 2*time.Hour)
 		if n := len(logs.records(t, "entra token issued")); n != 2 {
 			t.Errorf("%d tokens issued, want 2 (one before, one after the claims challenge)", n)
 		}
@@ -258,7 +258,7 @@ func TestGoSDKAfterAdvance(t *testing.T) {
 			"  - {name: ci, kind: servicePrincipal, clientSecret: challenge-sp-secret}\n  - {name: ci-cert, kind: servicePrincipal, certificate: "+good+"}\n", 1)
 		e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: cfg})
 		cred := certCredential(t, e, e.Identity(t, "ci-cert").ClientID, good)
-		readAcrossAdvance(t, e, cred)
+		readAcrossAdvance(t, e, cred, 2*time.Hour)
 	})
 
 	// Workload identity declares cp1 and gets the claims challenge, but
@@ -323,20 +323,13 @@ func TestGoSDKAfterAdvance(t *testing.T) {
 		t.Parallel()
 		cfg := strings.Replace(withTenant(challengeConfig), "tokenLifetime: 1h", "tokenLifetime: 5m", 1)
 		e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: cfg})
-		cred := imdsCred(t, e)
-		if err := read(t, e, cred); err != nil {
-			t.Fatal(err)
-		}
-		e.Advance(time.Hour)
-		if err := read(t, e, cred); err != nil {
-			t.Fatalf("after Advance: %v", err)
-		}
+		readAcrossAdvance(t, e, imdsCred(t, e), time.Hour)
 	})
 	t.Run("ManagedIdentityCredential with claimsChallenge renewable recovers", func(t *testing.T) {
 		t.Parallel()
 		cfg := strings.Replace(withTenant(challengeConfig), "claimsChallenge: capable", "claimsChallenge: renewable", 1)
 		e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: cfg})
 		cred := imdsCred(t, e)
-		readAcrossAdvance(t, e, cred)
+		readAcrossAdvance(t, e, cred, 2*time.Hour)
 	})
 }
