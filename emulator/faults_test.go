@@ -173,6 +173,38 @@ identities:
 	}
 }
 
+// A rule for the system identity fails the managed-identity requests that
+// name no identity, and only those: a service principal's requests to the
+// Entra authority name no identity in their query either, yet they are
+// not the system identity's (regression: they were failed too).
+func TestSystemIdentityFaultSparesServicePrincipals(t *testing.T) {
+	t.Parallel()
+	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: `
+tlsNames: [login.microsoftonline.com]
+identities:
+  - {name: vm, kind: system}
+  - {name: ci, kind: servicePrincipal, clientSecret: fault-test-sp-secret}
+`})
+	if status, body := postFaults(t, e, `{"faults":[{"identity":"vm","status":503}]}`); status != 200 {
+		t.Fatalf("POST faults: %d %s", status, body)
+	}
+	cred := secretCredential(t, e, e.Identity(t, "ci").ClientID, "fault-test-sp-secret")
+	if _, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}}); err != nil {
+		t.Errorf("service principal token under a fault for the system identity: %v", err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, e.IdentityURL+"/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net", nil)
+	req.Header.Set("Metadata", "true")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Error string }
+	if json.NewDecoder(resp.Body).Decode(&body) != nil || resp.StatusCode != http.StatusServiceUnavailable || body.Error != "temporarily_unavailable" {
+		t.Errorf("system identity from IMDS: %d %q, want 503 temporarily_unavailable", resp.StatusCode, body.Error)
+	}
+}
+
 // Bad rules are refused with a message naming the problem; the rules in
 // force stay.
 func TestFaultRulesValidated(t *testing.T) {
