@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +20,6 @@ import (
 
 	"github.com/secretkit/secretkit/emulator/emulatortest"
 	"github.com/secretkit/secretkit/emulator/token"
-	"github.com/secretkit/secretkit/internal/keygen"
 )
 
 // The challenge rule, as Key Vault applies it: a claims challenge
@@ -98,12 +96,7 @@ func TestChallengeRule(t *testing.T) {
 	t.Parallel()
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: challengeConfig})
 	probeURL := e.VaultURLFor("tokens") + "secrets/probe?api-version=2026-04-01"
-	ours := emulatorPrivateKey(t, e)
-	kid := signingKey(t, e).ID()
-	foreign, err := keygen.RSA(2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ours, kid, foreign := forgingKeys(t, e)
 	app := e.Identity(t, "app")
 	ci := e.Identity(t, "ci")
 	const cp1Claims = `{"access_token":{"xms_cc":{"values":["CP1"]}}}`
@@ -222,11 +215,23 @@ func TestGoSDKAfterAdvance(t *testing.T) {
 		}
 		return err
 	}
+	// readAcrossAdvance reads before and after the clock jumps by (past
+	// the token's lifetime): the credential must recover.
+	readAcrossAdvance := func(t *testing.T, e *emulatortest.Emulator, cred azcore.TokenCredential, by time.Duration) {
+		t.Helper()
+		if err := read(t, e, cred); err != nil {
+			t.Fatal(err)
+		}
+		e.Advance(by)
+		if err := read(t, e, cred); err != nil {
+			t.Fatalf("after Advance: %v", err)
+		}
+	}
 	// Each case (and each run, under -count) has a tenant of its own, so
 	// its identities' derived client ids are new and the process-wide MSAL
 	// managed-identity cache (keyed by client id) holds no token of an
 	// earlier emulator for them.
-	withTenant := func(cfg, _ string) string {
+	withTenant := func(cfg string) string {
 		var b [16]byte
 		_, _ = rand.Read(b[:])
 		h := hex.EncodeToString(b[:])
@@ -237,19 +242,9 @@ func TestGoSDKAfterAdvance(t *testing.T) {
 	t.Run("ClientSecretCredential recovers", func(t *testing.T) {
 		t.Parallel()
 		logs := &logRecords{}
-		e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: withTenant(challengeConfig, "7a7a7a7a-0000-4000-8000-0000000000b1"), Logger: logs.logger()})
-		cred, err := azidentity.NewClientSecretCredential(e.Config.Tenant, e.Identity(t, "ci").ClientID, "challenge-sp-secret",
-			&azidentity.ClientSecretCredentialOptions{ClientOptions: productionAuthority(e), DisableInstanceDiscovery: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := read(t, e, cred); err != nil {
-			t.Fatal(err)
-		}
-		e.Advance(2 * time.Hour)
-		if err := read(t, e, cred); err != nil {
-			t.Fatalf("after Advance: %v", err)
-		}
+		e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: withTenant(challengeConfig), Logger: logs.logger()})
+		cred := secretCredential(t, e, e.Identity(t, "ci").ClientID, "challenge-sp-secret")
+		readAcrossAdvance(t, e, cred, 2*time.Hour)
 		if n := len(logs.records(t, "entra token issued")); n != 2 {
 			t.Errorf("%d tokens issued, want 2 (one before, one after the claims challenge)", n)
 		}
@@ -258,30 +253,12 @@ func TestGoSDKAfterAdvance(t *testing.T) {
 	t.Run("ClientCertificateCredential recovers", func(t *testing.T) {
 		t.Parallel()
 		good, _, _ := certFiles(t)
-		cfg := withTenant(challengeConfig, "")
+		cfg := withTenant(challengeConfig)
 		cfg = strings.Replace(cfg, "  - {name: ci, kind: servicePrincipal, clientSecret: challenge-sp-secret}\n",
 			"  - {name: ci, kind: servicePrincipal, clientSecret: challenge-sp-secret}\n  - {name: ci-cert, kind: servicePrincipal, certificate: "+good+"}\n", 1)
 		e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: cfg})
-		data, err := os.ReadFile(good)
-		if err != nil {
-			t.Fatal(err)
-		}
-		certs, key, err := azidentity.ParseCertificates(data, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cred, err := azidentity.NewClientCertificateCredential(e.Config.Tenant, e.Identity(t, "ci-cert").ClientID, certs, key,
-			&azidentity.ClientCertificateCredentialOptions{ClientOptions: productionAuthority(e), DisableInstanceDiscovery: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := read(t, e, cred); err != nil {
-			t.Fatal(err)
-		}
-		e.Advance(2 * time.Hour)
-		if err := read(t, e, cred); err != nil {
-			t.Fatalf("after Advance: %v", err)
-		}
+		cred := certCredential(t, e, e.Identity(t, "ci-cert").ClientID, good)
+		readAcrossAdvance(t, e, cred, 2*time.Hour)
 	})
 
 	// Workload identity declares cp1 and gets the claims challenge, but
@@ -292,7 +269,7 @@ func TestGoSDKAfterAdvance(t *testing.T) {
 	t.Run("WorkloadIdentityCredential fails until it rereads the token file", func(t *testing.T) {
 		t.Parallel()
 		logs := &logRecords{}
-		e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: withTenant(challengeConfig, ""), Logger: logs.logger()})
+		e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: withTenant(challengeConfig), Logger: logs.logger()})
 		path, err := e.Server.WriteWorkloadTokenFile()
 		if err != nil {
 			t.Fatal(err)
@@ -330,7 +307,7 @@ func TestGoSDKAfterAdvance(t *testing.T) {
 	}
 	t.Run("ManagedIdentityCredential does not recover", func(t *testing.T) {
 		t.Parallel()
-		e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: withTenant(challengeConfig, "7a7a7a7a-0000-4000-8000-0000000000b2")})
+		e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: withTenant(challengeConfig)})
 		cred := imdsCred(t, e)
 		if err := read(t, e, cred); err != nil {
 			t.Fatal(err)
@@ -344,28 +321,15 @@ func TestGoSDKAfterAdvance(t *testing.T) {
 	})
 	t.Run("ManagedIdentityCredential with tokenLifetime 5m recovers", func(t *testing.T) {
 		t.Parallel()
-		cfg := strings.Replace(withTenant(challengeConfig, "7a7a7a7a-0000-4000-8000-0000000000b3"), "tokenLifetime: 1h", "tokenLifetime: 5m", 1)
+		cfg := strings.Replace(withTenant(challengeConfig), "tokenLifetime: 1h", "tokenLifetime: 5m", 1)
 		e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: cfg})
-		cred := imdsCred(t, e)
-		if err := read(t, e, cred); err != nil {
-			t.Fatal(err)
-		}
-		e.Advance(time.Hour)
-		if err := read(t, e, cred); err != nil {
-			t.Fatalf("after Advance: %v", err)
-		}
+		readAcrossAdvance(t, e, imdsCred(t, e), time.Hour)
 	})
 	t.Run("ManagedIdentityCredential with claimsChallenge renewable recovers", func(t *testing.T) {
 		t.Parallel()
-		cfg := strings.Replace(withTenant(challengeConfig, "7a7a7a7a-0000-4000-8000-0000000000b4"), "claimsChallenge: capable", "claimsChallenge: renewable", 1)
+		cfg := strings.Replace(withTenant(challengeConfig), "claimsChallenge: capable", "claimsChallenge: renewable", 1)
 		e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: cfg})
 		cred := imdsCred(t, e)
-		if err := read(t, e, cred); err != nil {
-			t.Fatal(err)
-		}
-		e.Advance(2 * time.Hour)
-		if err := read(t, e, cred); err != nil {
-			t.Fatalf("after Advance: %v", err)
-		}
+		readAcrossAdvance(t, e, cred, 2*time.Hour)
 	})
 }

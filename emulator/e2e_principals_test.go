@@ -154,19 +154,23 @@ func productionAuthority(e *emulatortest.Emulator) azcore.ClientOptions {
 	}
 }
 
-func TestServicePrincipalCredentialsReadASecret(t *testing.T) {
-	t.Parallel()
-	logs := &logRecords{}
-	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: principalsConfig(t), Logger: logs.logger()})
-	tenant := e.Config.Tenant
-	good, _, _ := certFiles(t)
-
-	secretCred, err := azidentity.NewClientSecretCredential(tenant, e.Identity(t, "ci-secret").ClientID, principalSecret,
+// secretCredential is a ClientSecretCredential for the service principal
+// clientID, reaching the emulator's Entra endpoint.
+func secretCredential(t *testing.T, e *emulatortest.Emulator, clientID, secret string) azcore.TokenCredential {
+	t.Helper()
+	c, err := azidentity.NewClientSecretCredential(e.Config.Tenant, clientID, secret,
 		&azidentity.ClientSecretCredentialOptions{ClientOptions: productionAuthority(e), DisableInstanceDiscovery: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(good)
+	return c
+}
+
+// certFileCredentials reads a PEM file of certificate and key, as
+// azidentity reads AZURE_CLIENT_CERTIFICATE_PATH.
+func certFileCredentials(t *testing.T, file string) ([]*x509.Certificate, crypto.PrivateKey) {
+	t.Helper()
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,11 +178,29 @@ func TestServicePrincipalCredentialsReadASecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	certCred, err := azidentity.NewClientCertificateCredential(tenant, e.Identity(t, "ci-cert").ClientID, certs, key,
+	return certs, key
+}
+
+// certCredential is a ClientCertificateCredential for the service
+// principal clientID with the certificate and key in file.
+func certCredential(t *testing.T, e *emulatortest.Emulator, clientID, file string) azcore.TokenCredential {
+	t.Helper()
+	certs, key := certFileCredentials(t, file)
+	c, err := azidentity.NewClientCertificateCredential(e.Config.Tenant, clientID, certs, key,
 		&azidentity.ClientCertificateCredentialOptions{ClientOptions: productionAuthority(e), DisableInstanceDiscovery: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+func TestServicePrincipalCredentialsReadASecret(t *testing.T) {
+	t.Parallel()
+	logs := &logRecords{}
+	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: principalsConfig(t), Logger: logs.logger()})
+	good, _, _ := certFiles(t)
+	secretCred := secretCredential(t, e, e.Identity(t, "ci-secret").ClientID, principalSecret)
+	certCred := certCredential(t, e, e.Identity(t, "ci-cert").ClientID, good)
 	for _, tc := range []struct {
 		name string
 		cred azcore.TokenCredential
@@ -261,33 +283,8 @@ func entraRefusal(t *testing.T, err error) (status, code int, oauth string) {
 func TestServicePrincipalRefusals(t *testing.T) {
 	t.Parallel()
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: principalsConfig(t)})
-	tenant := e.Config.Tenant
 	good, foreign, expired := certFiles(t)
 	scope := policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}}
-	certCred := func(t *testing.T, who, file string) azcore.TokenCredential {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		certs, key, err := azidentity.ParseCertificates(data, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := azidentity.NewClientCertificateCredential(tenant, who, certs, key,
-			&azidentity.ClientCertificateCredentialOptions{ClientOptions: productionAuthority(e), DisableInstanceDiscovery: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	secretCred := func(t *testing.T, who, secret string) azcore.TokenCredential {
-		c, err := azidentity.NewClientSecretCredential(tenant, who, secret,
-			&azidentity.ClientSecretCredentialOptions{ClientOptions: productionAuthority(e), DisableInstanceDiscovery: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
 	unknown := "00000000-1111-4222-8333-444444444444"
 	for _, tc := range []struct {
 		name       string
@@ -297,28 +294,28 @@ func TestServicePrincipalRefusals(t *testing.T) {
 		oauthError string
 	}{
 		{"wrong secret", func(t *testing.T) azcore.TokenCredential {
-			return secretCred(t, e.Identity(t, "ci-secret").ClientID, "not-the-secret")
+			return secretCredential(t, e, e.Identity(t, "ci-secret").ClientID, "not-the-secret")
 		}, 401, 7000215, "invalid_client"},
 		{"secret of a certificate-only principal", func(t *testing.T) azcore.TokenCredential {
-			return secretCred(t, e.Identity(t, "ci-cert").ClientID, principalSecret)
+			return secretCredential(t, e, e.Identity(t, "ci-cert").ClientID, principalSecret)
 		}, 401, 7000215, "invalid_client"},
 		{"foreign certificate", func(t *testing.T) azcore.TokenCredential {
-			return certCred(t, e.Identity(t, "ci-cert").ClientID, foreign)
+			return certCredential(t, e, e.Identity(t, "ci-cert").ClientID, foreign)
 		}, 401, 700027, "invalid_client"},
 		{"another principal's certificate", func(t *testing.T) azcore.TokenCredential {
-			return certCred(t, e.Identity(t, "ci-expired").ClientID, good)
+			return certCredential(t, e, e.Identity(t, "ci-expired").ClientID, good)
 		}, 401, 700027, "invalid_client"},
 		{"expired certificate", func(t *testing.T) azcore.TokenCredential {
-			return certCred(t, e.Identity(t, "ci-expired").ClientID, expired)
+			return certCredential(t, e, e.Identity(t, "ci-expired").ClientID, expired)
 		}, 401, 700027, "invalid_client"},
 		{"unknown client with a secret", func(t *testing.T) azcore.TokenCredential {
-			return secretCred(t, unknown, principalSecret)
+			return secretCredential(t, e, unknown, principalSecret)
 		}, 400, 700016, "unauthorized_client"},
 		{"unknown client with a certificate", func(t *testing.T) azcore.TokenCredential {
-			return certCred(t, unknown, good)
+			return certCredential(t, e, unknown, good)
 		}, 400, 700016, "unauthorized_client"},
 		{"managed identity with a secret", func(t *testing.T) azcore.TokenCredential {
-			return secretCred(t, e.Identity(t, "vm").ClientID, principalSecret)
+			return secretCredential(t, e, e.Identity(t, "vm").ClientID, principalSecret)
 		}, 401, 7000215, "invalid_client"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -340,14 +337,7 @@ func TestServicePrincipalAssertionClaims(t *testing.T) {
 	t.Parallel()
 	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: principalsConfig(t)})
 	good, _, _ := certFiles(t)
-	data, err := os.ReadFile(good)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certs, key, err := azidentity.ParseCertificates(data, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	certs, key := certFileCredentials(t, good)
 	client := e.Identity(t, "ci-cert").ClientID
 	endpoint := "https://login.microsoftonline.com/" + e.Config.Tenant + "/oauth2/v2.0/token"
 	now := time.Now()

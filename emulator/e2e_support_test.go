@@ -139,19 +139,7 @@ func imdsToken(t *testing.T, e *emulatortest.Emulator, clientID, resource string
 		t.Fatal(err)
 	}
 	req.Header.Set("Metadata", "true")
-	resp, err := e.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var tr struct {
-		AccessToken string `json:"access_token"`
-	}
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &tr) != nil || tr.AccessToken == "" {
-		t.Fatalf("IMDS token for %q: %d %s", clientID, resp.StatusCode, body)
-	}
-	return tr.AccessToken
+	return tokenFromClient(t, e.Client(), req)
 }
 
 // vaultReply is one raw answer of the vault API.

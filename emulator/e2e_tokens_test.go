@@ -99,16 +99,22 @@ func emulatorPrivateKey(t *testing.T, e *emulatortest.Emulator) *rsa.PrivateKey 
 	return parsed.(*rsa.PrivateKey)
 }
 
-func TestBadTokensAreRefusedWithKeyVaultsAnswer(t *testing.T) {
-	t.Parallel()
-	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: tokensConfig})
-	probeURL := e.VaultURLFor("tokens") + "secrets/probe?api-version=2026-04-01"
-	ours := emulatorPrivateKey(t, e)
-	kid := signingKey(t, e).ID()
+// forgingKeys sign tokens the emulator's issuer never would: ours with
+// the emulator's own key and kid, foreign with a key it does not know.
+func forgingKeys(t *testing.T, e *emulatortest.Emulator) (ours *rsa.PrivateKey, kid string, foreign *rsa.PrivateKey) {
+	t.Helper()
 	foreign, err := keygen.RSA(2048)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return emulatorPrivateKey(t, e), signingKey(t, e).ID(), foreign
+}
+
+func TestBadTokensAreRefusedWithKeyVaultsAnswer(t *testing.T) {
+	t.Parallel()
+	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: tokensConfig})
+	probeURL := e.VaultURLFor("tokens") + "secrets/probe?api-version=2026-04-01"
+	ours, kid, foreign := forgingKeys(t, e)
 	app := e.Identity(t, "app")
 	valid := imdsToken(t, e, app.ClientID, "https://vault.azure.net")
 

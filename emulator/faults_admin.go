@@ -16,18 +16,21 @@ var identityQueryKeys = []string{"client_id", "clientid", "object_id", "principa
 
 // identityFaults injects the fault rules that target identity requests
 // into the token endpoints. A rule's identity matches the identity's
-// name or any of its ids, however the request names it; a request naming
-// none asks for the system identity.
-func (s *Server) identityFaults(next http.Handler) http.Handler {
+// name or any of its ids, however the request's query names it. A
+// managed-identity request naming none asks for the system identity
+// (unnamedIsSystem); an Entra authority request names its client in the
+// form body, if at all, so it never stands for the system identity.
+func (s *Server) identityFaults(next http.Handler, unnamedIsSystem bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.faults.Apply(w, r, faults.Request{Target: faults.Identity, Identities: s.requestedIdentity(r)}, identityFaultBody) {
+		req := faults.Request{Target: faults.Identity, Identities: s.requestedIdentity(r, unnamedIsSystem)}
+		if s.faults.Apply(w, r, req, identityFaultBody) {
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-func (s *Server) requestedIdentity(r *http.Request) []string {
+func (s *Server) requestedIdentity(r *http.Request, unnamedIsSystem bool) []string {
 	q := r.URL.Query()
 	var named []string
 	for _, k := range identityQueryKeys {
@@ -40,7 +43,7 @@ func (s *Server) requestedIdentity(r *http.Request) []string {
 		names := func(n string) bool {
 			return slices.ContainsFunc(ids, func(v string) bool { return v != "" && strings.EqualFold(n, v) })
 		}
-		if len(named) == 0 && id.Kind == kv.KindSystem || slices.ContainsFunc(named, names) {
+		if len(named) == 0 && unnamedIsSystem && id.Kind == kv.KindSystem || slices.ContainsFunc(named, names) {
 			return append(named, ids...)
 		}
 	}

@@ -1,11 +1,9 @@
 package emulator_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -18,7 +16,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
-	"github.com/secretkit/secretkit/emulator"
 	"github.com/secretkit/secretkit/emulator/emulatortest"
 	"github.com/secretkit/secretkit/internal/testutil"
 )
@@ -27,32 +24,14 @@ import (
 // so retries through injected faults take milliseconds.
 func fastRetryClient(t *testing.T, e *emulatortest.Emulator, vaultName string) *azsecrets.Client {
 	t.Helper()
-	opts := azcore.ClientOptions{Transport: e.Client(),
-		Retry: policy.RetryOptions{MaxRetries: 3, RetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond}}
-	cred, err := azidentity.NewManagedIdentityCredential(&azidentity.ManagedIdentityCredentialOptions{ClientOptions: opts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := azsecrets.NewClient(e.VaultURLFor(vaultName), cred, &azsecrets.ClientOptions{ClientOptions: opts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return secretsClientRetrying(t, e, vaultName, policy.RetryOptions{MaxRetries: 3, RetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond})
 }
 
 // postFaults puts rules in force through the admin route.
 func postFaults(t *testing.T, e *emulatortest.Emulator, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, e.IdentityURL+"/_emulator/faults", strings.NewReader(body))
-	req.Header.Set(emulator.AdminHeader, "1")
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(out)
+	status, out := adminWithBody(t, e, http.MethodPost, "/_emulator/faults", body)
+	return status, string(out)
 }
 
 // The Go SDK retries through injected 503s: a rule from the config file
@@ -118,10 +97,8 @@ func TestInjected503ShapeAndExhaustedRetries(t *testing.T) {
 	if _, err := c.SetSecret(t.Context(), "other", azsecrets.SetSecretParameters{Value: ptr("v")}, nil); err != nil {
 		t.Errorf("set while gets fail: %v", err)
 	}
-	req, _ := http.NewRequest(http.MethodDelete, e.IdentityURL+"/_emulator/faults", nil)
-	req.Header.Set(emulator.AdminHeader, "1")
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 204 {
-		t.Fatalf("DELETE faults: %v", err)
+	if status, body := admin(t, e, http.MethodDelete, "/_emulator/faults"); status != 204 {
+		t.Fatalf("DELETE faults: %d %s, want 204", status, body)
 	}
 	if _, err := c.GetSecret(t.Context(), "db-password", "", nil); err != nil {
 		t.Errorf("get after the faults were removed: %v", err)
@@ -196,6 +173,38 @@ identities:
 	}
 }
 
+// A rule for the system identity fails the managed-identity requests that
+// name no identity, and only those: a service principal's requests to the
+// Entra authority name no identity in their query either, yet they are
+// not the system identity's (regression: they were failed too).
+func TestSystemIdentityFaultSparesServicePrincipals(t *testing.T) {
+	t.Parallel()
+	e := emulatortest.Start(t, &emulatortest.Options{ConfigYAML: `
+tlsNames: [login.microsoftonline.com]
+identities:
+  - {name: vm, kind: system}
+  - {name: ci, kind: servicePrincipal, clientSecret: fault-test-sp-secret}
+`})
+	if status, body := postFaults(t, e, `{"faults":[{"identity":"vm","status":503}]}`); status != 200 {
+		t.Fatalf("POST faults: %d %s", status, body)
+	}
+	cred := secretCredential(t, e, e.Identity(t, "ci").ClientID, "fault-test-sp-secret")
+	if _, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}}); err != nil {
+		t.Errorf("service principal token under a fault for the system identity: %v", err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, e.IdentityURL+"/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net", nil)
+	req.Header.Set("Metadata", "true")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Error string }
+	if json.NewDecoder(resp.Body).Decode(&body) != nil || resp.StatusCode != http.StatusServiceUnavailable || body.Error != "temporarily_unavailable" {
+		t.Errorf("system identity from IMDS: %d %q, want 503 temporarily_unavailable", resp.StatusCode, body.Error)
+	}
+}
+
 // Bad rules are refused with a message naming the problem; the rules in
 // force stay.
 func TestFaultRulesValidated(t *testing.T) {
@@ -219,17 +228,9 @@ func TestFaultRulesValidated(t *testing.T) {
 			t.Errorf("%s: %d %s, want 400 naming %q", body, status, out, want)
 		}
 	}
-	req, _ := http.NewRequest(http.MethodGet, e.IdentityURL+"/_emulator/faults", nil)
-	req.Header.Set(emulator.AdminHeader, "1")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var got bytes.Buffer
-	io.Copy(&got, resp.Body)
+	status, got := admin(t, e, http.MethodGet, "/_emulator/faults")
 	var body struct{ Faults []map[string]any }
-	if json.Unmarshal(got.Bytes(), &body) != nil || len(body.Faults) != 1 || body.Faults[0]["operation"] != "get" {
-		t.Errorf("rules in force after refusals: %s", got.String())
+	if status != 200 || json.Unmarshal(got, &body) != nil || len(body.Faults) != 1 || body.Faults[0]["operation"] != "get" {
+		t.Errorf("rules in force after refusals: %d %s", status, got)
 	}
 }

@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -83,9 +84,18 @@ func TestAdminWrongMethodIs405(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != tc.status || resp.Header.Get("Allow") != tc.allow {
 			t.Errorf("%s %s: %d Allow %q, want %d Allow %q", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Allow"), tc.status, tc.allow)
+		}
+		want := tc.method + " is not allowed on " + tc.path + "; use " + tc.allow
+		if tc.allow == "" {
+			want = "no admin route " + tc.method + " " + tc.path
+		}
+		var refusal struct{ Error string }
+		if json.Unmarshal(body, &refusal) != nil || refusal.Error != want {
+			t.Errorf("%s %s: body %s, want the error %q", tc.method, tc.path, body, want)
 		}
 	}
 }

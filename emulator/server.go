@@ -448,13 +448,17 @@ func (s *Server) purgeDue(ctx context.Context) {
 // segment, everything else is the Key Vault API (which answers unknown
 // routes the way Key Vault does).
 func (s *Server) vaultHandler() http.Handler {
-	idHandler := s.identityFaults(s.endpoints.HTTPSHandler())
+	https := s.endpoints.HTTPSHandler()
+	serviceFabric := s.identityFaults(https, true)
+	entra := s.identityFaults(https, false)
 	tenant := strings.ToLower(s.cfg.Tenant)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		switch strings.ToLower(first) {
-		case "servicefabric", tenant, "common", "organizations":
-			idHandler.ServeHTTP(w, r)
+		case "servicefabric":
+			serviceFabric.ServeHTTP(w, r)
+		case tenant, "common", "organizations":
+			entra.ServeHTTP(w, r)
 		default:
 			s.vaultAPI.ServeHTTP(w, r)
 		}
@@ -464,7 +468,7 @@ func (s *Server) vaultHandler() http.Handler {
 func (s *Server) identityHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/_emulator/", s.adminHandler())
-	mux.Handle("/", s.identityFaults(s.endpoints.HTTPHandler()))
+	mux.Handle("/", s.identityFaults(s.endpoints.HTTPHandler(), true))
 	return s.debugLog("identity request", mux)
 }
 

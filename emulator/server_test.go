@@ -35,7 +35,14 @@ vaults:
 // vault's real-looking URL, challenge verification on.
 func secretsClient(t *testing.T, e *emulatortest.Emulator, vaultName string) *azsecrets.Client {
 	t.Helper()
-	opts := azcore.ClientOptions{Transport: e.Client()}
+	return secretsClientRetrying(t, e, vaultName, policy.RetryOptions{})
+}
+
+// secretsClientRetrying is secretsClient with the SDK's retries set to
+// retry (the zero value: the SDK's defaults).
+func secretsClientRetrying(t *testing.T, e *emulatortest.Emulator, vaultName string, retry policy.RetryOptions) *azsecrets.Client {
+	t.Helper()
+	opts := azcore.ClientOptions{Transport: e.Client(), Retry: retry}
 	cred, err := azidentity.NewManagedIdentityCredential(&azidentity.ManagedIdentityCredentialOptions{ClientOptions: opts})
 	if err != nil {
 		t.Fatal(err)
@@ -57,15 +64,24 @@ func statusOf(err error) (int, string) {
 
 func admin(t *testing.T, e *emulatortest.Emulator, method, path string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(method, e.IdentityURL+path, nil)
+	return adminWithBody(t, e, method, path, "")
+}
+
+// adminWithBody sends an admin request with a JSON body ("" for none).
+func adminWithBody(t *testing.T, e *emulatortest.Emulator, method, path, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.IdentityURL+path, strings.NewReader(body))
 	req.Header.Set(emulator.AdminHeader, "1")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, body
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
 }
 
 func TestSeededSecretReadThroughManagedIdentity(t *testing.T) {
@@ -124,18 +140,29 @@ func TestAdminRoutes(t *testing.T) {
 	for _, tc := range []struct {
 		method, path string
 		want         int
+		// wantError starts the {"error": ...} message of a refusal.
+		wantError string
 	}{
-		{"GET", "/_emulator/health", 200},
-		{"GET", "/_emulator/clock", 200},
-		{"GET", "/_emulator/env", 200},
-		{"POST", "/_emulator/clock/advance?by=-1h", 400},
-		{"POST", "/_emulator/clock/advance?by=soon", 400},
-		{"POST", "/_emulator/federated-token?identity=nobody", 400},
-		{"POST", "/_emulator/federated-token?identity=system", 200},
-		{"GET", "/_emulator/nothing-here", 404},
+		{"GET", "/_emulator/health", 200, ""},
+		{"GET", "/_emulator/clock", 200, ""},
+		{"GET", "/_emulator/env", 200, ""},
+		{"POST", "/_emulator/clock/advance?by=-1h", 400, "by must be a positive Go duration"},
+		{"POST", "/_emulator/clock/advance?by=soon", 400, "by must be a positive Go duration"},
+		{"POST", "/_emulator/clock/advance", 400, `body must be {"by":"<duration>"} or use ?by=<duration>`},
+		{"POST", "/_emulator/federated-token?identity=nobody", 400, `identity: no identity named "nobody"`},
+		{"POST", "/_emulator/federated-token?identity=system", 200, ""},
+		{"GET", "/_emulator/nothing-here", 404, "no admin route GET /_emulator/nothing-here"},
 	} {
-		if status, body := admin(t, e, tc.method, tc.path); status != tc.want {
+		status, body := admin(t, e, tc.method, tc.path)
+		if status != tc.want {
 			t.Errorf("%s %s = %d %s, want %d", tc.method, tc.path, status, body, tc.want)
+		}
+		if status < 400 {
+			continue
+		}
+		var refusal struct{ Error string }
+		if json.Unmarshal(body, &refusal) != nil || !strings.HasPrefix(refusal.Error, tc.wantError) {
+			t.Errorf("%s %s: body %s, want an error starting %q", tc.method, tc.path, body, tc.wantError)
 		}
 	}
 	if !e.Now().Equal(frozen) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -96,20 +97,12 @@ func TestSlowReaderIsCutOff(t *testing.T) {
 			t.Fatal("the server read every pipelined request although none of the answers was read")
 		}
 		var ne net.Error
-		if ok := asNetError(err, &ne); ok && ne.Timeout() {
+		if errors.As(err, &ne) && ne.Timeout() {
 			t.Fatalf("client write timed out instead of the server closing: %v", err)
 		}
 	case <-ctx.Done():
 		t.Fatal("the connection of a client that never reads is still open after 60 s")
 	}
-}
-
-func asNetError(err error, target *net.Error) bool {
-	ne, ok := err.(net.Error)
-	if ok {
-		*target = ne
-	}
-	return ok
 }
 
 // A failed TLS handshake (a plain-HTTP client on the HTTPS port) is

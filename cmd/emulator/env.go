@@ -48,33 +48,32 @@ Flags:`)
 	if fs.NArg() > 0 {
 		return usage(fmt.Errorf("env: unexpected argument %q (all settings are flags)", fs.Arg(0)))
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	onlyShared := func(name string) string {
-		if name == "identity-addr" || name == "flavour" {
-			return envName(name)
+	// Only the settings shared with the emulator itself fall back to its
+	// EMULATOR_* variables; src records which values came from one.
+	src := sources{}
+	err := envflag.Fill(fs, getenv, func(name string) string {
+		if name != "identity-addr" && name != "flavour" {
+			return ""
 		}
-		return ""
-	}
-	if err := envflag.Fill(fs, getenv, onlyShared); err != nil {
+		v := envName(name)
+		if getenv(v) != "" {
+			src[name] = v
+		}
+		return v
+	})
+	if err != nil {
 		return usage(err)
-	}
-	source := func(name string) string {
-		if !given[name] && onlyShared(name) != "" && getenv(onlyShared(name)) != "" {
-			return onlyShared(name)
-		}
-		return "-" + name
 	}
 	f, err := identity.ParseFlavour(*flavour)
 	if err != nil {
-		return usage(fmt.Errorf("%s: %w", source("flavour"), err))
+		return usage(fmt.Errorf("%s: %w", src.of("flavour"), err))
 	}
 	if *format != "sh" && *format != "dotenv" {
 		return usage(fmt.Errorf("-format %q: want sh or dotenv", *format))
 	}
 	host, port, err := net.SplitHostPort(*addr)
 	if err != nil || port == "" || port == "0" {
-		return usage(fmt.Errorf("%s=%q: want host:port with a fixed port", source("identity-addr"), *addr))
+		return usage(fmt.Errorf("%s=%q: want host:port with a fixed port", src.of("identity-addr"), *addr))
 	}
 	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
 		host = "127.0.0.1"

@@ -6,33 +6,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/secretkit/secretkit/internal/testutil"
 )
-
-// syncBuffer is a strings.Builder safe for the flush timer's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	sb strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.sb.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.sb.String()
-}
 
 func TestBufferedLogTiming(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var out syncBuffer
+		var out testutil.Buffer
 		logger, flush, err := newLogger(settings{logFormat: "text", logLevel: "info"}, nil, &out)
 		if err != nil {
 			t.Fatal(err)
@@ -62,7 +45,7 @@ func TestBufferedLogTiming(t *testing.T) {
 }
 
 func TestBufferedLogBound(t *testing.T) {
-	var out syncBuffer
+	var out testutil.Buffer
 	logger, flush, err := newLogger(settings{logFormat: "json", logLevel: "info"}, nil, &out)
 	if err != nil {
 		t.Fatal(err)
