@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"strings"
 )
@@ -252,12 +251,7 @@ func (d *Mapped) GetSecrets(ctx context.Context, names []string) ([]Result, erro
 }
 
 // Close closes the wrapped provider if it has that ability.
-func (d *Mapped) Close() error {
-	if c, ok := d.inner.(io.Closer); ok && CapabilitiesOf(d.inner).Close {
-		return c.Close()
-	}
-	return errors.ErrUnsupported
-}
+func (d *Mapped) Close() error { return closeWrapped(d.inner) }
 
 // WatchSecret implements [Watcher] over the wrapped provider's watch of the
 // stored name.

@@ -258,8 +258,13 @@ func (o *Observed) GetSecrets(ctx context.Context, names []string) ([]Result, er
 }
 
 // Close closes the wrapped provider if it has that ability.
-func (o *Observed) Close() error {
-	if c, ok := o.inner.(io.Closer); ok && CapabilitiesOf(o.inner).Close {
+func (o *Observed) Close() error { return closeWrapped(o.inner) }
+
+// closeWrapped is Close for a decorator that has exactly the abilities of
+// the provider it wraps: called without the Close ability (which
+// [Close] never does), it says so with errors.ErrUnsupported.
+func closeWrapped(inner SecretProvider) error {
+	if c, ok := inner.(io.Closer); ok && CapabilitiesOf(inner).Close {
 		return c.Close()
 	}
 	return errors.ErrUnsupported
