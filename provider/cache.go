@@ -179,7 +179,7 @@ func (c *Cache) GetSecret(ctx context.Context, name, version string) (Secret, er
 	if ok {
 		f.waiters++
 	} else {
-		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		fctx, cancel := context.WithCancel(context.WithoutCancel(withoutNote(ctx)))
 		f = &flight{done: make(chan struct{}), waiters: 1, cancel: cancel}
 		c.flights[key] = f
 		go c.fly(fctx, key, f)

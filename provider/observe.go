@@ -158,6 +158,17 @@ func (c *noteCtx) Value(key any) any {
 	return c.Context.Value(key)
 }
 
+// withoutNote hides the note ctx carries, if any, from what runs below: a
+// Cache's backend read answers for that Cache alone, and a Cache below it
+// must not overwrite the note, from the read's goroutine and possibly
+// after the caller has gone.
+func withoutNote(ctx context.Context) context.Context {
+	if ctx.Value(cacheNoteKey{}) == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, cacheNoteKey{}, nil)
+}
+
 // noteCache records how a cache answered, when an Observed is listening.
 func noteCache(ctx context.Context, r CacheResult) {
 	if n, ok := ctx.Value(cacheNoteKey{}).(*noteCtx); ok {
