@@ -8,7 +8,7 @@ import (
 	"github.com/secretkit/secretkit/provider"
 )
 
-// Observed and Mapped have exactly the wrapped provider's abilities: Close
+// Observed and Mapped have the wrapped provider's Close ability: Close
 // closes a closer, and called directly over one without that ability it
 // says errors.ErrUnsupported, while provider.Close skips it.
 func TestDecoratorsCloseAsTheWrappedProvider(t *testing.T) {
