@@ -179,7 +179,7 @@ func (c *Cache) GetSecret(ctx context.Context, name, version string) (Secret, er
 	if ok {
 		f.waiters++
 	} else {
-		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		fctx, cancel := context.WithCancel(context.WithoutCancel(withoutNote(ctx)))
 		f = &flight{done: make(chan struct{}), waiters: 1, cancel: cancel}
 		c.flights[key] = f
 		go c.fly(fctx, key, f)
@@ -358,11 +358,20 @@ func (c *Cache) Invalidate(name string) {
 			c.removeLocked(e)
 		}
 	}
-	for key, f := range c.flights {
+	for key := range c.flights {
 		if key.name == name {
-			f.stale = true
-			delete(c.flights, key)
+			c.dropFlightLocked(key)
 		}
+	}
+}
+
+// dropFlightLocked leaves the read in flight for key, if any, to the
+// callers already waiting for it: its answer may predate what the caller
+// has just learnt, so it is neither cached nor shared with later reads.
+func (c *Cache) dropFlightLocked(key cacheKey) {
+	if f, ok := c.flights[key]; ok {
+		f.stale = true
+		delete(c.flights, key)
 	}
 }
 

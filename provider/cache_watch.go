@@ -10,7 +10,8 @@ import (
 // rotation is seen when the backend has it rather than when the cached
 // copy expires. Each new version the watch reads replaces the cached
 // latest version, and a secret the watch finds gone or denied leaves the
-// cache, so reads through the cache see what the watch saw.
+// cache, so reads through the cache see what the watch saw: a read in
+// flight meanwhile may have read the older value, and is not cached.
 func (c *Cache) WatchSecret(ctx context.Context, name string) (WatchSource, error) {
 	src, err := WatchSourceOf(ctx, c.inner, name)
 	if err != nil {
@@ -31,10 +32,12 @@ func (s cacheSource) Check(ctx context.Context) (Secret, bool, error) {
 	switch {
 	case err == nil && changed:
 		c.mu.Lock()
+		c.dropFlightLocked(s.key)
 		c.storeLocked(s.key, sec, nil, c.ttl)
 		c.mu.Unlock()
 	case errors.Is(err, ErrNotFound) || errors.Is(err, ErrPermissionDenied):
 		c.mu.Lock()
+		c.dropFlightLocked(s.key)
 		c.forgetLocked(s.key)
 		c.mu.Unlock()
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"strings"
 )
@@ -107,8 +106,8 @@ func (m NameMapping) from(stored string) (string, bool) {
 }
 
 // Mapped is a decorator, made by [MapNames], that reads the wrapped
-// provider under mapped names. It has exactly the wrapped provider's
-// abilities, and also [Watcher] (the wrapped provider's own watch, when it
+// provider under mapped names. It has the wrapped provider's listing,
+// bulk-read and Close abilities (not its writes), and also [Watcher] (the wrapped provider's own watch, when it
 // has one). Errors name the caller's name; the backend's error, reachable
 // with errors.As, may name the stored one.
 type Mapped struct {
@@ -166,8 +165,9 @@ func (d *Mapped) GetSecret(ctx context.Context, name, version string) (Secret, e
 	return d.secretFor(s, name), nil
 }
 
-// Capabilities implements [CapabilityReporter]: those of the wrapped provider.
-func (d *Mapped) Capabilities() Capabilities { return CapabilitiesOf(d.inner) }
+// Capabilities implements [CapabilityReporter]: those of the wrapped
+// provider that Mapped forwards (see [forwarded]).
+func (d *Mapped) Capabilities() Capabilities { return forwarded(d.inner) }
 
 // ListSecrets lists the wrapped provider's secrets under the caller's
 // names, leaving out stored names the mapping hides.
@@ -252,12 +252,7 @@ func (d *Mapped) GetSecrets(ctx context.Context, names []string) ([]Result, erro
 }
 
 // Close closes the wrapped provider if it has that ability.
-func (d *Mapped) Close() error {
-	if c, ok := d.inner.(io.Closer); ok && CapabilitiesOf(d.inner).Close {
-		return c.Close()
-	}
-	return errors.ErrUnsupported
-}
+func (d *Mapped) Close() error { return closeWrapped(d.inner) }
 
 // WatchSecret implements [Watcher] over the wrapped provider's watch of the
 // stored name.

@@ -158,6 +158,17 @@ func (c *noteCtx) Value(key any) any {
 	return c.Context.Value(key)
 }
 
+// withoutNote hides the note ctx carries, if any, from what runs below: a
+// Cache's backend read answers for that Cache alone, and a Cache below it
+// must not overwrite the note, from the read's goroutine and possibly
+// after the caller has gone.
+func withoutNote(ctx context.Context) context.Context {
+	if ctx.Value(cacheNoteKey{}) == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, cacheNoteKey{}, nil)
+}
+
 // noteCache records how a cache answered, when an Observed is listening.
 func noteCache(ctx context.Context, r CacheResult) {
 	if n, ok := ctx.Value(cacheNoteKey{}).(*noteCtx); ok {
@@ -166,9 +177,9 @@ func noteCache(ctx context.Context, r CacheResult) {
 }
 
 // Observed is a decorator, made by [Observe], that reports every operation
-// of the provider it wraps to an [Observer]. It has exactly the wrapped
-// provider's abilities, and also the [Watcher] ability, reporting each
-// check of a watch.
+// of the provider it wraps to an [Observer]. It has the wrapped provider's
+// listing, bulk-read and Close abilities (not its writes), and also the
+// [Watcher] ability, reporting each check of a watch.
 type Observed struct {
 	inner SecretProvider
 	name  string
@@ -201,8 +212,9 @@ func (o *Observed) GetSecret(ctx context.Context, name, version string) (Secret,
 	return s, err
 }
 
-// Capabilities implements [CapabilityReporter]: those of the wrapped provider.
-func (o *Observed) Capabilities() Capabilities { return CapabilitiesOf(o.inner) }
+// Capabilities implements [CapabilityReporter]: those of the wrapped
+// provider that Observed forwards (see [forwarded]).
+func (o *Observed) Capabilities() Capabilities { return forwarded(o.inner) }
 
 // ListSecrets forwards to the wrapped provider and reports one "list"
 // event when the iteration ends.
@@ -258,8 +270,23 @@ func (o *Observed) GetSecrets(ctx context.Context, names []string) ([]Result, er
 }
 
 // Close closes the wrapped provider if it has that ability.
-func (o *Observed) Close() error {
-	if c, ok := o.inner.(io.Closer); ok && CapabilitiesOf(o.inner).Close {
+func (o *Observed) Close() error { return closeWrapped(o.inner) }
+
+// forwarded is the report of a decorator that forwards reads, listings,
+// bulk reads and Close to inner as inner has them: inner's abilities
+// without the writes and soft-delete abilities, which such a decorator
+// does not implement, so a caller trusting the report never type-asserts
+// a method that is not there.
+func forwarded(inner SecretProvider) Capabilities {
+	c := CapabilitiesOf(inner)
+	return Capabilities{List: c.List, ListVersions: c.ListVersions, GetMany: c.GetMany, Close: c.Close}
+}
+
+// closeWrapped is Close for a decorator that has exactly the abilities of
+// the provider it wraps: called without the Close ability (which
+// [Close] never does), it says so with errors.ErrUnsupported.
+func closeWrapped(inner SecretProvider) error {
+	if c, ok := inner.(io.Closer); ok && CapabilitiesOf(inner).Close {
 		return c.Close()
 	}
 	return errors.ErrUnsupported

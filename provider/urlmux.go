@@ -247,8 +247,10 @@ func (m *URLMux) ParseSecretURI(ctx context.Context, uri string) (SecretURI, err
 		closeErr := Close(whole)
 		hint := "name the secret with #<name>"
 		if parts.split {
+			// Redacted like the URI the error names: the suggestion
+			// repeats its user information and query otherwise.
 			hint += fmt.Sprintf(", or read %q itself as one secret with %s", parts.secret.Name,
-				SecretURI{Provider: parts.secret.Provider, Name: parts.secret.Name})
+				redactURI(SecretURI{Provider: parts.secret.Provider, Name: parts.secret.Name}.String()))
 		}
 		return SecretURI{}, errors.Join(openError(parts.whole.String(),
 			fmt.Errorf("the URI names a set of secrets, not one; %s", hint)), closeErr)

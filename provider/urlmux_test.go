@@ -268,3 +268,25 @@ func TestChainErrorDoesNotRepeatMemberCredentials(t *testing.T) {
 		}
 	}
 }
+
+// A URI that opens as a set of secrets is refused with a suggestion of the
+// one-secret URI; the suggestion must not repeat the user information or
+// query that the error's own URI leaves out.
+func TestSetOfSecretsHintDoesNotRepeatCredentials(t *testing.T) {
+	var mux provider.URLMux
+	mux.RegisterProvider("ok", provider.URLOpenerFunc(func(context.Context, *url.URL) (provider.SecretProvider, error) {
+		return newMem("ok"), nil
+	}))
+	uri := "ok://u:hunter2@host/dir/name?sig=hunter3"
+	_, err := mux.ParseSecretURI(context.Background(), uri)
+	if !errors.Is(err, provider.ErrInvalidArgument) {
+		t.Fatalf("ParseSecretURI(%q) = %v; want invalid argument", uri, err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "ok://host/dir/#name") {
+		t.Errorf("ParseSecretURI(%q) error %q does not suggest the one-secret URI", uri, msg)
+	}
+	if strings.Contains(msg, "hunter2") || strings.Contains(msg, "hunter3") {
+		t.Errorf("ParseSecretURI(%q) error %q repeats a credential", uri, msg)
+	}
+}

@@ -33,3 +33,24 @@ func TestCapabilitiesReportWrites(t *testing.T) {
 		provider.Close(p)
 	}
 }
+
+// Observe and MapNames forward reads, listings, bulk reads and Close, not
+// writes: their reported capabilities must not promise a Setter or Deleter
+// a type assertion would not find.
+func TestDecoratorsReportOnlyWhatTheyImplement(t *testing.T) {
+	w := writable{newMem("w")}
+	for _, p := range []provider.SecretProvider{
+		provider.Observe(w, "w", provider.ObserverFunc(func(context.Context, provider.Event) {})),
+		provider.MapNames(w, provider.PrefixMapping("x-")),
+	} {
+		c := provider.CapabilitiesOf(p)
+		_, setter := p.(provider.Setter)
+		_, deleter := p.(provider.Deleter)
+		if c.Set != setter || c.Delete != deleter {
+			t.Errorf("CapabilitiesOf(%T) = %+v; it implements Setter %v, Deleter %v", p, c, setter, deleter)
+		}
+		if !c.List || !c.Close {
+			t.Errorf("CapabilitiesOf(%T) = %+v; want the wrapped provider's List and Close", p, c)
+		}
+	}
+}

@@ -451,9 +451,6 @@ func lookup(snap *snapshot, path, name string) (provider.Secret, error) {
 // Kubernetes' relative "name -> ..data/name" links do: a link to
 // /proc/self/environ or /etc/shadow is not a secret of the volume.
 func (p *Provider) getFromDir(name string) (provider.Secret, error) {
-	fail := func(err error) (provider.Secret, error) {
-		return provider.Secret{}, provider.NewError(Name, "get", name, classify(err), err)
-	}
 	root, err := os.OpenRoot(p.path)
 	if err != nil {
 		// A missing file is a missing secret, unless the directory
@@ -461,9 +458,17 @@ func (p *Provider) getFromDir(name string) (provider.Secret, error) {
 		if _, dirErr := os.Stat(p.path); dirErr != nil {
 			return provider.Secret{}, provider.NewError(Name, "get", name, classifySource(dirErr), dirErr)
 		}
-		return fail(err)
+		return provider.Secret{}, provider.NewError(Name, "get", name, classify(err), err)
 	}
 	defer root.Close()
+	return p.getFromRoot(root, name)
+}
+
+// getFromRoot reads the file called name in root, the opened directory.
+func (p *Provider) getFromRoot(root *os.Root, name string) (provider.Secret, error) {
+	fail := func(err error) (provider.Secret, error) {
+		return provider.Secret{}, provider.NewError(Name, "get", name, classify(err), err)
+	}
 	data, info, err := readBounded(root.OpenFile, name, p.maxBytes)
 	switch {
 	case err == nil:
@@ -561,7 +566,15 @@ func (p *Provider) GetSecrets(ctx context.Context, names []string) ([]provider.R
 		return nil, provider.NewError(Name, "get", "", nil, err)
 	}
 	var snap *snapshot
-	if p.format != FormatDir {
+	var root *os.Root
+	if p.format == FormatDir {
+		// One open of the directory serves every name; if it fails,
+		// each name reports why through getFromDir.
+		if r, err := os.OpenRoot(p.path); err == nil {
+			defer r.Close()
+			root = r
+		}
+	} else {
 		s, err := p.load()
 		if err != nil {
 			// The whole file is unreadable: every name fails the same way.
@@ -580,6 +593,8 @@ func (p *Provider) GetSecrets(ctx context.Context, names []string) ([]provider.R
 			results[i].Err = err
 		} else if snap != nil {
 			results[i].Secret, results[i].Err = lookup(snap, p.path, name)
+		} else if root != nil {
+			results[i].Secret, results[i].Err = p.getFromRoot(root, name)
 		} else {
 			results[i].Secret, results[i].Err = p.getFromDir(name)
 		}

@@ -268,11 +268,19 @@ func parseJSON(path string, data []byte, sep string) (map[string]string, error) 
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
+	// lineAt returns the 1-based line of offset. The decoder's offsets
+	// only grow, so it counts on from the previous call: counting from
+	// the start for every key made a parse quadratic in the file's size.
+	var countedTo int64
+	line := 1
 	lineAt := func(offset int64) int {
-		if offset > int64(len(data)) {
-			offset = int64(len(data))
+		offset = min(offset, int64(len(data)))
+		if offset < countedTo {
+			countedTo, line = 0, 1
 		}
-		return 1 + bytes.Count(data[:offset], []byte("\n"))
+		line += bytes.Count(data[countedTo:offset], []byte("\n"))
+		countedTo = offset
+		return line
 	}
 	// jsonError hides the decoder's text, which can quote a character of
 	// a value ("invalid character 'x' ..."), behind a line number.

@@ -111,11 +111,18 @@ func (s *watchSource) concerns(dir, base string) bool {
 }
 
 // hub is the notification handle shared by the watches of one Provider.
+//
+// Its event loop takes only mu, never hubsMu, which subscribe and
+// unsubscribe hold while they add and remove directories: on Windows
+// fsnotify's Add and Remove wait for its reader goroutine, which may be
+// waiting for the loop to take an event.
 type hub struct {
 	fw   *fsnotify.Watcher
-	dirs map[string]int // watched directory → watches using it
+	dirs map[string]int // watched directory → watches using it; under hubsMu
+	done chan struct{}  // closed when the event loop has returned
+
+	mu   sync.Mutex
 	subs map[*watchSource]bool
-	done chan struct{} // closed when the event loop has returned
 }
 
 var (
@@ -138,7 +145,9 @@ func subscribe(p *Provider, s *watchSource) {
 		hubs[p] = h
 		go h.loop()
 	}
+	h.mu.Lock()
 	h.subs[s] = true
+	h.mu.Unlock()
 	for _, d := range s.dirs {
 		if h.dirs[d] == 0 {
 			if h.fw.Add(d) != nil {
@@ -153,11 +162,19 @@ func subscribe(p *Provider, s *watchSource) {
 func unsubscribe(p *Provider, s *watchSource) {
 	hubsMu.Lock()
 	h := hubs[p]
-	if h == nil || !h.subs[s] {
+	if h == nil {
 		hubsMu.Unlock()
 		return
 	}
+	h.mu.Lock()
+	subscribed := h.subs[s]
 	delete(h.subs, s)
+	last := len(h.subs) == 0
+	h.mu.Unlock()
+	if !subscribed {
+		hubsMu.Unlock()
+		return
+	}
 	for _, d := range s.dirs {
 		if n, ok := h.dirs[d]; ok {
 			if n == 1 {
@@ -168,7 +185,6 @@ func unsubscribe(p *Provider, s *watchSource) {
 			}
 		}
 	}
-	last := len(h.subs) == 0
 	if last {
 		delete(hubs, p)
 	}
@@ -189,23 +205,23 @@ func (h *hub) loop() {
 				return
 			}
 			dir, base := filepath.Dir(ev.Name), filepath.Base(ev.Name)
-			hubsMu.Lock()
+			h.mu.Lock()
 			for s := range h.subs {
 				if s.concerns(dir, base) {
 					s.settle.Reset(settleDelay)
 				}
 			}
-			hubsMu.Unlock()
+			h.mu.Unlock()
 		case _, ok := <-h.fw.Errors:
 			if !ok {
 				return
 			}
 			// An overflow lost events: assume every secret changed.
-			hubsMu.Lock()
+			h.mu.Lock()
 			for s := range h.subs {
 				s.settle.Reset(settleDelay)
 			}
-			hubsMu.Unlock()
+			h.mu.Unlock()
 		}
 	}
 }

@@ -282,16 +282,23 @@ func TestSuiteCatchesBrokenProviders(t *testing.T) {
 	} {
 		t.Run(mutation, func(t *testing.T) {
 			t.Parallel() // each mutant is a subprocess of its own
-			cmd := exec.Command(os.Args[0], "-test.run=^TestMutant$", "-test.v")
-			cmd.Env = append(os.Environ(), "PROVIDERTEST_MUTATION="+mutation)
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("the suite passed a provider with bug %q", mutation)
-			}
-			if !strings.Contains(string(out), "--- FAIL: TestMutant/"+wantFailing+" ") {
-				t.Errorf("bug %q: case %s did not fail; output:\n%s", mutation, wantFailing, out)
-			}
+			wantMutantCaught(t, "TestMutant", "^TestMutant$", "PROVIDERTEST_MUTATION", mutation, wantFailing)
 		})
+	}
+}
+
+// wantMutantCaught runs this test binary's test (selected by run) with
+// env set to mutation, and checks that it fails in case wantFailing.
+func wantMutantCaught(t *testing.T, test, run, env, mutation, wantFailing string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run="+run, "-test.v")
+	cmd.Env = append(os.Environ(), env+"="+mutation)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the suite passed a provider with bug %q", mutation)
+	}
+	if !strings.Contains(string(out), "--- FAIL: "+test+"/"+wantFailing+" ") {
+		t.Errorf("bug %q: case %s did not fail; output:\n%s", mutation, wantFailing, out)
 	}
 }
 

@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -92,15 +90,7 @@ func TestWatchCasesCatchBrokenProviders(t *testing.T) {
 	} {
 		t.Run(mutation, func(t *testing.T) {
 			t.Parallel() // each mutant is a subprocess of its own
-			cmd := exec.Command(os.Args[0], "-test.run=^TestWatchMutant$/^Watch", "-test.v")
-			cmd.Env = append(os.Environ(), "PROVIDERTEST_WATCH_MUTATION="+mutation)
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("the watch cases passed a provider with bug %q", mutation)
-			}
-			if !strings.Contains(string(out), "--- FAIL: TestWatchMutant/"+wantFailing+" ") {
-				t.Errorf("bug %q: case %s did not fail; output:\n%s", mutation, wantFailing, out)
-			}
+			wantMutantCaught(t, "TestWatchMutant", "^TestWatchMutant$/^Watch", "PROVIDERTEST_WATCH_MUTATION", mutation, wantFailing)
 		})
 	}
 }

@@ -29,17 +29,18 @@ func (r *Resolver) JSON(ctx context.Context, src []byte, file string) ([]byte, e
 	var spans []span
 	replaced := map[int]string{} // span start -> new literal
 	j := &job{r: r}
+	lines := lineCounter{src: src, line: 1}
 	for _, s := range jsonValueStrings(src) {
 		var text string
 		if err := json.Unmarshal(src[s.start:s.end], &text); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", file, lineAt(src, s.start), err)
+			return nil, fmt.Errorf("%s:%d: %w", file, lines.at(s.start), err)
 		}
 		if !mayHold(text) {
 			continue
 		}
 		start := s.start
 		spans = append(spans, span(s))
-		if err := j.add(&site{text: text, file: file, line: lineAt(src, s.start), set: func(v string) error {
+		if err := j.add(&site{text: text, file: file, line: lines.at(s.start), set: func(v string) error {
 			if err := textOnly(v); err != nil {
 				return err
 			}
@@ -97,6 +98,24 @@ func jsonValueStrings(src []byte) []struct{ start, end int } {
 		out = append(out, struct{ start, end int }{start, end})
 	}
 	return out
+}
+
+// lineCounter finds the lines of ascending offsets in src, counting on
+// from the previous one: lineAt for every string of a large document
+// would be quadratic in its size.
+type lineCounter struct {
+	src       []byte
+	off, line int // line is the 1-based line of offset off
+}
+
+func (c *lineCounter) at(off int) int {
+	off = min(off, len(c.src))
+	if off < c.off {
+		c.off, c.line = 0, 1
+	}
+	c.line += bytes.Count(c.src[c.off:off], []byte("\n"))
+	c.off = off
+	return c.line
 }
 
 // lineAt returns the 1-based line of byte offset off in src.

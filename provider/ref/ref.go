@@ -371,7 +371,11 @@ func redactRef(uri string) string {
 }
 
 func redactURI(uri string) string {
-	if members, ok := strings.CutPrefix(uri, "chain:"); ok {
+	// Any case, as the mux reads the scheme: parsed as one URL, a chain
+	// keeps its later members' user information in its opaque part.
+	const chain = provider.ChainScheme + ":"
+	if len(uri) >= len(chain) && strings.EqualFold(uri[:len(chain)], chain) {
+		members := uri[len(chain):]
 		name := ""
 		if i := strings.LastIndex(members, "#"); i >= 0 {
 			members, name = members[:i], members[i:]
