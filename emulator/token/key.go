@@ -164,15 +164,14 @@ var parser = jwt.NewParser(
 	jwt.WithStrictDecoding(),
 )
 
-var strictSegment = base64.RawURLEncoding.Strict()
-
-// decodeSegment decodes one canonical base64url segment. The decoder
-// skips CR and LF even when strict, so they are refused first.
+// decodeSegment decodes one canonical base64url segment, as the parser
+// does. The decoder skips CR and LF even when strict, so they are refused
+// first.
 func decodeSegment(seg string) ([]byte, error) {
 	if strings.ContainsAny(seg, "\r\n") {
 		return nil, errors.New("token: line break in a segment")
 	}
-	return strictSegment.DecodeString(seg)
+	return parser.DecodeSegment(seg)
 }
 
 // payload is a token's claims as raw JSON: Key signs and verifies it, and
