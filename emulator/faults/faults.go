@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/secretkit/secretkit/kv"
@@ -214,6 +215,9 @@ func (s *state) matches(req Request) bool {
 type Set struct {
 	mu    sync.Mutex
 	rules []*state
+	// hasRules is len(rules) > 0, read without the lock: Pick runs on
+	// every request and the set is almost always empty.
+	hasRules atomic.Bool
 }
 
 // Replace puts rules in force instead of the current ones; each must be
@@ -228,6 +232,7 @@ func (s *Set) Replace(rules []Rule) error {
 	}
 	s.mu.Lock()
 	s.rules = states
+	s.hasRules.Store(len(states) > 0)
 	s.mu.Unlock()
 	return nil
 }
@@ -254,7 +259,7 @@ func (s *Set) Rules() []Rule {
 // Pick returns the first rule that matches req and draws to apply (using
 // up one of its Count), or false.
 func (s *Set) Pick(req Request) (Rule, bool) {
-	if s == nil {
+	if s == nil || !s.hasRules.Load() {
 		return Rule{}, false
 	}
 	s.mu.Lock()
