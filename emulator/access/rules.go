@@ -161,8 +161,14 @@ func rolesGrant(roles []RoleAssignment, objectID, action, secret string) bool {
 		if !sameID(a.ObjectID, objectID) || !scopeCovers(a.Scope, secret) {
 			continue
 		}
-		// ParseRole also reads a role-definition GUID.
-		if role, ok := kv.ParseRole(string(a.Role)); ok && role.Allows(action) {
+		// A config holds roles by display name, looked up directly; any
+		// other spelling (a role-definition GUID, another case) goes
+		// through ParseRole, which allocates, so only then.
+		role := a.Role
+		if role.ID() == "" {
+			role, _ = kv.ParseRole(string(role))
+		}
+		if role.Allows(action) {
 			return true
 		}
 	}

@@ -360,6 +360,8 @@ func TestBadConfigs(t *testing.T) {
 		{"client id reused", "identities:\n  - {name: a, kind: user, clientId: " + guid(0) + "}\n  - name: b\n    kind: user\n    clientId: " + strings.ToUpper(guid(0)) + "\n", `emulator.yaml:5: clientId of identity "b" is already the clientId of identity "a"`},
 		{"object id equals another's client id", "identities:\n  - {name: a, kind: user, clientId: " + guid(1) + "}\n  - name: b\n    kind: user\n    objectId: " + guid(1) + "\n", `emulator.yaml:5: objectId of identity "b" is already the clientId of identity "a"`},
 		{"client equals own object id", "identities:\n  - {name: a, kind: user, clientId: " + guid(1) + ", objectId: " + guid(1) + "}\n", `emulator.yaml:2: objectId of identity "a" is already the clientId of identity "a"`},
+		{"service principal named like the default identity", "identities:\n  - {name: System, kind: servicePrincipal, clientSecret: s3cret}\n",
+			`emulator.yaml:2: clientId of identity "System" is already the clientId of the default identity "system", added because no managed identity is configured; rename it or configure a managed identity`},
 		{"resource id reused", "identities:\n  - {name: a, kind: user, resourceId: /subscriptions/" + guid(2) + "/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x}\n  - {name: b, kind: user,\n     resourceId: /subscriptions/" + guid(2) + "/resourcegroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/X}\n", `emulator.yaml:4: resourceId of identity "b" is already the resourceId of identity "a"`},
 
 		// Vaults.

@@ -301,13 +301,11 @@ func (c *Config) deriveIDs(nodes []*yaml.Node) error {
 
 	type owner struct {
 		identity, field string
+		index           int
 	}
 	seen := map[string]owner{}
 	for i, id := range c.Identities {
-		var m yamlnode.Mapping
-		if nodes != nil && nodes[i] != nil {
-			m, _ = yamlnode.Map(nodes[i], "")
-		}
+		m := identityMapping(nodes, i)
 		for _, f := range []struct{ field, value string }{
 			{"clientId", id.ClientID}, {"objectId", id.ObjectID}, {"resourceId", id.ResourceID},
 		} {
@@ -320,14 +318,32 @@ func (c *Config) deriveIDs(nodes []*yaml.Node) error {
 				// the identity's name.
 				line := yamlnode.Line(m.Get(f.field))
 				if line == 0 {
-					line = m.Get("name").Line
+					line = yamlnode.Line(m.Get("name"))
+				}
+				if line == 0 {
+					// The default identity is in no file: its ids are
+					// derived from its name, so a service principal
+					// given that name clashes with it. Point there.
+					return yamlnode.ErrorAt(yamlnode.Line(identityMapping(nodes, prev.index).Get("name")),
+						"%s of identity %q is already the %s of the default identity %q, added because no managed identity is configured; rename it or configure a managed identity",
+						prev.field, prev.identity, f.field, id.Name)
 				}
 				return yamlnode.ErrorAt(line, "%s of identity %q is already the %s of identity %q", f.field, id.Name, prev.field, prev.identity)
 			}
-			seen[value] = owner{id.Name, f.field}
+			seen[value] = owner{id.Name, f.field, i}
 		}
 	}
 	return nil
+}
+
+// identityMapping is the mapping of identity i in the file; the zero
+// Mapping (whose Get finds nothing) for the default identity.
+func identityMapping(nodes []*yaml.Node, i int) yamlnode.Mapping {
+	var m yamlnode.Mapping
+	if i < len(nodes) && nodes[i] != nil {
+		m, _ = yamlnode.Map(nodes[i], "")
+	}
+	return m
 }
 
 // resolveReferences points every access entry at a declared identity: its

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/secretkit/secretkit/kv"
@@ -176,12 +177,12 @@ type Request struct {
 }
 
 type state struct {
-	rule Rule
-	left int // for Count > 0
+	rule   Rule
+	target Target // the rule's Target, or the one its match fields imply
+	left   int    // for Count > 0
 }
 
-func (s *state) matches(req Request) bool {
-	r := s.rule
+func newState(r Rule) *state {
 	target := r.Target
 	if r.Operation != "" || r.Vault != "" {
 		target = Vault
@@ -189,7 +190,12 @@ func (s *state) matches(req Request) bool {
 	if r.Identity != "" {
 		target = Identity
 	}
-	if target != "" && target != req.Target {
+	return &state{rule: r, target: target, left: r.Count}
+}
+
+func (s *state) matches(req Request) bool {
+	r := s.rule
+	if s.target != "" && s.target != req.Target {
 		return false
 	}
 	if r.Operation != "" && r.Operation != req.Operation {
@@ -198,16 +204,8 @@ func (s *state) matches(req Request) bool {
 	if r.Vault != "" && !strings.EqualFold(r.Vault, req.Vault) {
 		return false
 	}
-	if r.Identity != "" {
-		found := false
-		for _, id := range req.Identities {
-			if strings.EqualFold(id, r.Identity) {
-				found = true
-			}
-		}
-		if !found {
-			return false
-		}
+	if r.Identity != "" && !slices.ContainsFunc(req.Identities, func(id string) bool { return strings.EqualFold(id, r.Identity) }) {
+		return false
 	}
 	return r.Count == 0 || s.left > 0
 }
@@ -217,6 +215,9 @@ func (s *state) matches(req Request) bool {
 type Set struct {
 	mu    sync.Mutex
 	rules []*state
+	// hasRules is len(rules) > 0, read without the lock: Pick runs on
+	// every request and the set is almost always empty.
+	hasRules atomic.Bool
 }
 
 // Replace puts rules in force instead of the current ones; each must be
@@ -227,10 +228,11 @@ func (s *Set) Replace(rules []Rule) error {
 		if err := r.Validate(); err != nil {
 			return fmt.Errorf("faults[%d]: %w", i, err)
 		}
-		states[i] = &state{rule: r, left: r.Count}
+		states[i] = newState(r)
 	}
 	s.mu.Lock()
 	s.rules = states
+	s.hasRules.Store(len(states) > 0)
 	s.mu.Unlock()
 	return nil
 }
@@ -257,7 +259,7 @@ func (s *Set) Rules() []Rule {
 // Pick returns the first rule that matches req and draws to apply (using
 // up one of its Count), or false.
 func (s *Set) Pick(req Request) (Rule, bool) {
-	if s == nil {
+	if s == nil || !s.hasRules.Load() {
 		return Rule{}, false
 	}
 	s.mu.Lock()

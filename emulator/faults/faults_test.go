@@ -62,3 +62,21 @@ func TestPickProbability(t *testing.T) {
 		t.Errorf("%d of 10000 requests hit by a rule of probability 0.5", hits)
 	}
 }
+
+// Operation and vault imply target vault, identity implies target
+// identity: such a rule never matches a request of the other side.
+func TestMatchFieldsImplyTarget(t *testing.T) {
+	var s Set
+	if err := s.Replace([]Rule{{Vault: "myvault", Status: 500}, {Identity: "batch", Status: 503}}); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := s.Pick(Request{Target: Identity, Vault: "myvault", Identities: []string{"web"}}); ok {
+		t.Errorf("identity request picked %+v, want no rule", r)
+	}
+	if r, ok := s.Pick(Request{Target: Vault, Vault: "other", Identities: []string{"batch"}}); ok {
+		t.Errorf("vault request picked %+v, want no rule", r)
+	}
+	if r, ok := s.Pick(Request{Target: Identity, Identities: []string{"batch"}}); !ok || r.Status != 503 {
+		t.Errorf("identity batch: %+v %v, want the 503 rule", r, ok)
+	}
+}

@@ -340,9 +340,15 @@ func (e *Endpoints) fail(w http.ResponseWriter, flavour string, m *miError) {
 }
 
 func (e *Endpoints) succeed(w http.ResponseWriter, flavour string, resp tokenResponse) {
+	e.logIssued(flavour, resp)
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// logIssued is the line for a token handed out: who and for what, never
+// the token.
+func (e *Endpoints) logIssued(flavour string, resp tokenResponse) {
 	e.log.Info("identity token issued", "flavour", flavour, "identity", resp.identityID, "resource", resp.Resource,
 		"expires", resp.expiresOn.UTC().Format(time.RFC3339))
-	writeJSON(w, http.StatusOK, resp)
 }
 
 // secretMatches compares a presented header secret in constant time.

@@ -3,7 +3,6 @@ package identity
 import (
 	"net/http"
 	"net/url"
-	"time"
 )
 
 // The legacy App Service protocol (api-version 2017-09-01), from the days
@@ -55,8 +54,7 @@ func (e *Endpoints) serveLegacyAppService(w http.ResponseWriter, r *http.Request
 		e.fail(w, flavour, m)
 		return
 	}
-	e.log.Info("identity token issued", "flavour", flavour, "identity", resp.identityID, "resource", resp.Resource,
-		"expires", resp.expiresOn.UTC().Format(time.RFC3339))
+	e.logIssued(flavour, resp)
 	writeJSON(w, http.StatusOK, legacyTokenResponse{
 		AccessToken: resp.AccessToken,
 		ExpiresOn:   resp.expiresOn.UTC().Format(legacyExpiresOnLayout),

@@ -176,8 +176,8 @@ func TestCloudShellHasOnlyTheSystemIdentity(t *testing.T) {
 	}
 	users := newFixture(t, t.TempDir(), app1)
 	status, body = users.get(t, http.MethodPost, "/cloudshell/token", meta, url.Values{"resource": {"https://vault.azure.net"}})
-	if status != 400 || body["access_token"] != nil {
-		t.Errorf("Cloud Shell without a system identity: %d %v, want 400 and no token", status, body)
+	if status != 400 || body["error"] != "invalid_request" || body["error_description"] != "Identity not found" || body["access_token"] != nil {
+		t.Errorf("Cloud Shell without a system identity: %d %v, want 400 invalid_request \"Identity not found\" and no token", status, body)
 	}
 }
 

@@ -158,25 +158,23 @@ func (b *Bolt) batch(fn func(*bbolt.Tx) error) (err error) {
 // start.
 func prepareFile(db *bbolt.DB, path string) (err error) {
 	defer guardFault(path, &err)()
-	laidOut := false
-	err = db.View(func(tx *bbolt.Tx) error {
-		laidOut = tx.Bucket(bucketMeta) != nil
-		return nil
+	format := 0 // stays 0 for a file not laid out yet
+	err = db.View(func(tx *bbolt.Tx) (err error) {
+		if tx.Bucket(bucketMeta) != nil {
+			format, err = checkLayout(path, tx)
+		}
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	if laidOut {
+	if format == 1 {
 		// The file was verified before bbolt opened it (verifyFile), so a
 		// format 1 file may now be marked format 2: nothing else changes.
-		format := 0
-		if err := db.View(func(tx *bbolt.Tx) (err error) {
-			format, err = checkLayout(path, tx)
-			return err
-		}); err != nil || format != 1 {
-			return err
-		}
 		return db.Update(func(tx *bbolt.Tx) error { return upgradeLayout(tx, tx.Bucket(bucketMeta)) })
+	}
+	if format != 0 {
+		return nil
 	}
 	return db.Update(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)

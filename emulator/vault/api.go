@@ -356,7 +356,9 @@ func (a *API) recoverHandler(rec *statusRecorder, r *http.Request) {
 	}
 	a.log.LogAttrs(r.Context(), slog.LevelWarn, "vault handler panic",
 		slog.String("path", r.URL.Path), slog.String("panic", msg))
-	a.log.LogAttrs(r.Context(), slog.LevelDebug, "vault handler panic stack", slog.String("stack", string(debug.Stack())))
+	if a.log.Enabled(r.Context(), slog.LevelDebug) { // the stack is only worth taking for a debug log
+		a.log.LogAttrs(r.Context(), slog.LevelDebug, "vault handler panic stack", slog.String("stack", string(debug.Stack())))
+	}
 	if !rec.wrote {
 		writeJSON(rec, http.StatusInternalServerError, internalFailure.body())
 	} else {

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -66,9 +67,14 @@ func TestHandlerPanicAnswers500(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var e wireErrorBody
+		decodeErr := json.NewDecoder(resp.Body).Decode(&e)
 		resp.Body.Close()
 		if resp.StatusCode != 500 || resp.Header.Get("Content-Type") != "application/json; charset=utf-8" {
 			t.Fatalf("status %d %s, want 500 JSON", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if decodeErr != nil || e.Error.Code != "InternalServerError" {
+			t.Fatalf("body: code %q (%v), want InternalServerError", e.Error.Code, decodeErr)
 		}
 	}
 	out := logs.String()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"github.com/google/go-cmp/cmp"
+	"github.com/secretkit/secretkit/emulator/access"
 	"github.com/secretkit/secretkit/emulator/store"
 	"github.com/secretkit/secretkit/emulator/vault"
 )
@@ -327,6 +328,8 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		"bad vault name": withVaults(mem(), vault.Settings{Name: "no_underscores"}),
 		"duplicate":      withVaults(mem(), vault.Settings{Name: "vvv"}, vault.Settings{Name: "VVV"}),
 		"short key":      {Store: mem().Store, BackupKey: make([]byte, 16)},
+		"access and an authorizer": withVaults(vault.Options{Store: store.NewMemory(), Authorizer: &seam{}},
+			vault.Settings{Name: "vvv", Access: &access.VaultRules{Model: access.RBAC}}),
 	} {
 		if _, err := vault.New(opts); err == nil {
 			t.Errorf("%s: New succeeded", name)

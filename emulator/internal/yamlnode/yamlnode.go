@@ -55,6 +55,8 @@ func resolve(n *yaml.Node) *yaml.Node {
 }
 
 // IsNull reports whether n is absent or an explicit null (`key:`, `~`).
+// The readers below take an absent node (nil, as Mapping.Get returns for
+// a missing key) as the wrong kind, an error at line 0, never a panic.
 func IsNull(n *yaml.Node) bool {
 	n = resolve(n)
 	return n == nil || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
@@ -76,7 +78,7 @@ type Entry struct {
 // mapping in messages ("vault \"x\"").
 func Map(n *yaml.Node, what string) (Mapping, error) {
 	n = resolve(n)
-	if n.Kind != yaml.MappingNode {
+	if n == nil || n.Kind != yaml.MappingNode {
 		return Mapping{}, Errorf(n, "%s must be a mapping", what)
 	}
 	m := Mapping{Node: n, entries: make([]Entry, 0, len(n.Content)/2)}
@@ -182,7 +184,7 @@ func Named(n *yaml.Node, what string, valid func(string) bool, rule string, keys
 // quotes the value, which may be a secret.
 func Str(n *yaml.Node, what string) (string, error) {
 	n = resolve(n)
-	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
 		return "", Errorf(n, "%s must be a string", what)
 	}
 	if n.Style&yaml.TaggedStyle != 0 && !standardTags[n.ShortTag()] {
@@ -200,7 +202,7 @@ var standardTags = map[string]bool{"!!str": true, "!!int": true, "!!float": true
 func Int(n *yaml.Node, what string) (int, error) {
 	n = resolve(n)
 	var v int
-	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&v) != nil {
+	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&v) != nil {
 		return 0, Errorf(n, "%s must be an integer", what)
 	}
 	return v, nil
@@ -210,7 +212,7 @@ func Int(n *yaml.Node, what string) (int, error) {
 func Bool(n *yaml.Node, what string) (bool, error) {
 	n = resolve(n)
 	var v bool
-	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&v) != nil {
+	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&v) != nil {
 		return false, Errorf(n, "%s must be true or false", what)
 	}
 	return v, nil
