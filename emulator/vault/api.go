@@ -352,7 +352,7 @@ func (a *API) recoverHandler(rec *statusRecorder, r *http.Request) {
 	}
 	msg := fmt.Sprint(p)
 	if len(msg) > 200 {
-		msg = msg[:200]
+		msg = strings.ToValidUTF8(msg[:200], "") // a cut may split a character
 	}
 	a.log.LogAttrs(r.Context(), slog.LevelWarn, "vault handler panic",
 		slog.String("path", r.URL.Path), slog.String("panic", msg))

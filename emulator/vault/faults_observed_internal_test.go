@@ -82,3 +82,38 @@ func TestHandlerPanicAnswers500(t *testing.T) {
 		t.Errorf("panic not logged at WARN:\n%s", out)
 	}
 }
+
+// panickingLong panics with a message whose 200th byte falls inside a
+// three-byte character.
+type panickingLong struct{}
+
+func (panickingLong) Authenticate(context.Context, string, string) (access.Caller, error) {
+	panic(strings.Repeat("x", 199) + "€ and more")
+}
+
+// The logged panic message is cut at 200 bytes without splitting a
+// character: the log line stays valid UTF-8.
+func TestHandlerPanicMessageCutKeepsUTF8(t *testing.T) {
+	var logs testutil.Buffer
+	a, err := New(Options{Store: store.NewMemory(), Authenticator: panickingLong{},
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/secrets/x?api-version=7.6", nil)
+	req.Header.Set("Authorization", "Bearer t")
+	w := httptest.NewRecorder()
+	a.ServeHTTP(w, req)
+	if w.Code != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500", w.Code)
+	}
+	var line struct{ Msg, Panic string }
+	for l := range strings.Lines(logs.String()) {
+		if json.Unmarshal([]byte(l), &line) == nil && line.Msg == "vault handler panic" {
+			break
+		}
+	}
+	if line.Panic != strings.Repeat("x", 199) {
+		t.Errorf("logged panic %q; want the 199 bytes before the cut character", line.Panic)
+	}
+}
