@@ -256,10 +256,14 @@ func (s *Set) Rules() []Rule {
 	return out
 }
 
+// Active reports whether any rule is in force; with none, a caller can
+// skip describing its request.
+func (s *Set) Active() bool { return s != nil && s.hasRules.Load() }
+
 // Pick returns the first rule that matches req and draws to apply (using
 // up one of its Count), or false.
 func (s *Set) Pick(req Request) (Rule, bool) {
-	if s == nil || !s.hasRules.Load() {
+	if !s.Active() {
 		return Rule{}, false
 	}
 	s.mu.Lock()

@@ -80,3 +80,26 @@ func TestMatchFieldsImplyTarget(t *testing.T) {
 		t.Errorf("identity batch: %+v %v, want the 503 rule", r, ok)
 	}
 }
+
+func TestActiveFollowsTheRulesInForce(t *testing.T) {
+	var none *Set
+	if none.Active() {
+		t.Error("a nil Set is active")
+	}
+	s := &Set{}
+	if s.Active() {
+		t.Error("an empty Set is active")
+	}
+	if err := s.Replace([]Rule{{Status: 503}}); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Active() {
+		t.Error("a Set with a rule is not active")
+	}
+	if err := s.Replace(nil); err != nil {
+		t.Fatal(err)
+	}
+	if s.Active() {
+		t.Error("a Set whose rules were replaced by none is active")
+	}
+}
