@@ -81,22 +81,19 @@ func runRun(ctx context.Context, c cli, inv *invocation) error {
 	if environ == nil {
 		environ = os.Environ
 	}
-	env := environ()
-	r := c.resolver()
-	resolved, err := r.Environ(ctx, env, "environment")
-	if err != nil {
-		return err
-	}
+	var files []ref.DotenvFile
 	for _, path := range inv.opts.envFiles {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return fmt.Errorf("--env-file: %w", err)
 		}
-		vars, err := r.DotenvVars(ctx, data, path)
-		if err != nil {
-			return err
-		}
-		resolved = mergeEnv(resolved, vars)
+		files = append(files, ref.DotenvFile{Name: path, Data: data})
+	}
+	// One pass over the layered environment: a variable an env-file
+	// replaces is not read, and a secret named twice is read once.
+	resolved, err := c.resolver().EnvironLayered(ctx, environ(), "environment", files...)
+	if err != nil {
+		return err
 	}
 	cmd := exec.CommandContext(inv.parent, inv.args[0], inv.args[1:]...)
 	cmd.Env = resolved
@@ -117,27 +114,6 @@ func runRun(ctx context.Context, c cli, inv *invocation) error {
 		return &childExit{code: code}
 	}
 	return err
-}
-
-// mergeEnv returns base with each of add set, replacing earlier entries
-// of the same key.
-func mergeEnv(base, add []string) []string {
-	index := map[string]int{}
-	out := append([]string(nil), base...)
-	for i, kv := range out {
-		k, _, _ := strings.Cut(kv, "=")
-		index[k] = i
-	}
-	for _, kv := range add {
-		k, _, _ := strings.Cut(kv, "=")
-		if i, ok := index[k]; ok {
-			out[i] = kv
-			continue
-		}
-		index[k] = len(out)
-		out = append(out, kv)
-	}
-	return out
 }
 
 func runRender(ctx context.Context, c cli, inv *invocation) error {

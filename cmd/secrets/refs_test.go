@@ -128,6 +128,15 @@ func TestRun(t *testing.T) {
 			t.Errorf("the command line is %q; want it without the value", fields[3])
 		}
 	})
+	t.Run("a variable an env-file replaces is never read", func(t *testing.T) {
+		envFile := writeFile(t, dir, "override.env", "API_KEY=from-file\n")
+		r := runWith(t, environ("API_KEY=${secret:env://RUN_NOT_SET_43}"), nil, "", "run", "--env-file", envFile, "--",
+			"sh", "-c", `printf %s "$API_KEY"`)
+		r.want(t, exitOK)
+		if r.stdout != "from-file" {
+			t.Errorf("stdout = %q; want the env-file's value", r.stdout)
+		}
+	})
 	t.Run("escaped references stay literal", func(t *testing.T) {
 		r := runWith(t, environ(), nil, "", "run", "sh", "-c", `printf %s "$KEEP"`)
 		r.want(t, exitOK)

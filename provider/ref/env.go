@@ -38,6 +38,83 @@ func (r *Resolver) Environ(ctx context.Context, env []string, source string) ([]
 	return out, nil
 }
 
+// DotenvFile is a dotenv file for [Resolver.EnvironLayered]: its name (for
+// errors) and contents.
+type DotenvFile struct {
+	Name string
+	Data []byte
+}
+
+// EnvironLayered returns env with the variables of each dotenv file laid
+// over it in order (a later definition replaces an earlier one, keeping its
+// place), and the references of what is left expanded in one pass, as a
+// process started with that environment would see them. A variable another
+// source replaces is never expanded, so its references are neither read
+// nor able to fail; each distinct secret is read once across all sources.
+// Errors name the source: source for env's entries, a file and line for
+// the files'.
+func (r *Resolver) EnvironLayered(ctx context.Context, env []string, source string, files ...DotenvFile) ([]string, error) {
+	type entry struct {
+		kv   string // as given when not KEY=value
+		key  string
+		val  string
+		file string
+		line int
+	}
+	var entries []entry
+	index := map[string]int{}
+	lay := func(e entry) {
+		if i, ok := index[e.key]; ok {
+			entries[i] = e
+			return
+		}
+		index[e.key] = len(entries)
+		entries = append(entries, e)
+	}
+	for _, kv := range env {
+		key, val, ok := strings.Cut(kv, "=")
+		if !ok || key == "" {
+			entries = append(entries, entry{kv: kv})
+			continue
+		}
+		lay(entry{key: key, val: val, file: source})
+	}
+	for _, f := range files {
+		vars, err := ParseDotenv(f.Data, f.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range vars {
+			lay(entry{key: v.Key, val: v.Value, file: f.Name, line: v.Line})
+		}
+	}
+	out := make([]string, len(entries))
+	j := &job{r: r}
+	for i, e := range entries {
+		if e.key == "" {
+			out[i] = e.kv
+			continue
+		}
+		out[i] = e.key + "=" + e.val
+		if !mayHold(e.val) {
+			continue
+		}
+		if err := j.add(&site{text: e.val, file: e.file, line: e.line, key: e.key, set: func(v string) error {
+			if err := envValueOnly(v); err != nil {
+				return err
+			}
+			out[i] = e.key + "=" + v
+			return nil
+		}}); err != nil {
+			return nil, err
+		}
+	}
+	if err := j.run(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Map expands the references in the values of m and returns a new map.
 func (r *Resolver) Map(ctx context.Context, m map[string]string, source string) (map[string]string, error) {
 	out := make(map[string]string, len(m))

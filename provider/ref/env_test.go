@@ -106,3 +106,50 @@ TOKEN=abc123
 		}
 	}
 }
+
+// EnvironLayered lays each file over the environment as exec would see the
+// result, and reads only what survives: a replaced variable's broken
+// reference neither fails nor is fetched, and a secret named in two
+// sources is read once.
+func TestEnvironLayered(t *testing.T) {
+	c := newCounting("pw", "s3cr3t", "api", "k-1")
+	r := &ref.Resolver{Mux: c.mux()}
+	env := []string{
+		"PATH=/bin",
+		"DSN=postgres://app:${secret:count://vault/pw}@db/app",
+		"API_KEY=${secret:count://vault/none}", // replaced by app.env
+		"ODD",
+	}
+	files := []ref.DotenvFile{
+		{Name: "app.env", Data: []byte("API_KEY=${secret:count://vault/api}\nEXTRA=${secret:count://vault/gone}\nPW=${secret:count://vault/pw}\n")},
+		{Name: "local.env", Data: []byte("EXTRA=local\n")},
+	}
+	got, err := r.EnvironLayered(context.Background(), env, "environment", files...)
+	if err != nil {
+		t.Fatalf("a replaced variable's reference failed the call: %v", err)
+	}
+	want := []string{"PATH=/bin", "DSN=postgres://app:s3cr3t@db/app", "API_KEY=k-1", "ODD", "EXTRA=local", "PW=s3cr3t"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	c.mu.Lock()
+	opens, bulks, bulkLen, gets := c.opens, c.bulks, c.bulkLen, c.gets
+	c.mu.Unlock()
+	if opens != 1 || bulks != 1 || gets != 0 || len(bulkLen) != 1 || bulkLen[0] != 2 {
+		t.Errorf("opens %d, bulk reads %d of %v names, single reads %d; want 1 open and one bulk read of the 2 surviving secrets (pw once, api)",
+			opens, bulks, bulkLen, gets)
+	}
+
+	// A failure in a file names the file and line.
+	_, err = r.EnvironLayered(context.Background(), []string{"A=a"}, "environment",
+		ref.DotenvFile{Name: "bad.env", Data: []byte("B=b\nC=${secret:count://vault/none}\n")})
+	var re *ref.Error
+	if !errors.As(err, &re) || !errors.Is(err, provider.ErrNotFound) || re.File != "bad.env" || re.Line != 2 || re.Key != "C" {
+		t.Errorf("err = %v; want a not-found ref.Error at bad.env:2, key C", err)
+	}
+	// A malformed file is refused before anything is read.
+	if _, err := r.EnvironLayered(context.Background(), nil, "environment",
+		ref.DotenvFile{Name: "broken.env", Data: []byte("NOEQUALS\n")}); err == nil || !strings.HasPrefix(err.Error(), "broken.env:1: ") {
+		t.Errorf("malformed file: err = %v; want one naming broken.env:1", err)
+	}
+}

@@ -58,3 +58,29 @@ func ExampleResolver_Environ() {
 	// DATABASE_URL=postgres://app:hunter2@db.internal/app
 	// environment: API_KEY: ${secret:env://EXAMPLE_MISSING}: env: get "EXAMPLE_MISSING": secret not found: variable EXAMPLE_MISSING is not set
 }
+
+// An env-file laid over the environment, as `secrets run --env-file` does:
+// the file's API_KEY replaces the environment's, whose reference to a
+// missing variable is therefore never read.
+func ExampleResolver_EnvironLayered() {
+	os.Setenv("EXAMPLE_LAYERED_PW", "hunter2")
+	defer os.Unsetenv("EXAMPLE_LAYERED_PW")
+	var r ref.Resolver
+	env, err := r.EnvironLayered(context.Background(), []string{
+		"API_KEY=${secret:env://EXAMPLE_LAYERED_MISSING}",
+		"PGHOST=db.internal",
+	}, "environment", ref.DotenvFile{
+		Name: "app.env",
+		Data: []byte("API_KEY=from-app-env\nPGPASSWORD=${secret:env://EXAMPLE_LAYERED_PW}\n"),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, kv := range env {
+		fmt.Println(kv)
+	}
+	// Output:
+	// API_KEY=from-app-env
+	// PGHOST=db.internal
+	// PGPASSWORD=hunter2
+}
