@@ -222,31 +222,8 @@ func (r *Resolver) Dotenv(ctx context.Context, src []byte, file string) ([]byte,
 
 // DotenvVars expands the references in a dotenv file and returns its
 // variables as "KEY=value" entries, in file order, as a process
-// environment takes them.
+// environment takes them: a key defined twice keeps its first place and
+// its last value, and only that value is expanded.
 func (r *Resolver) DotenvVars(ctx context.Context, src []byte, file string) ([]string, error) {
-	vars, err := ParseDotenv(src, file)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(vars))
-	j := &job{r: r}
-	for i, v := range vars {
-		out[i] = v.Key + "=" + v.Value
-		if !mayHold(v.Value) {
-			continue
-		}
-		if err := j.add(&site{text: v.Value, file: file, line: v.Line, key: v.Key, set: func(val string) error {
-			if err := envValueOnly(val); err != nil {
-				return err
-			}
-			out[i] = v.Key + "=" + val
-			return nil
-		}}); err != nil {
-			return nil, err
-		}
-	}
-	if err := j.run(ctx); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return r.EnvironLayered(ctx, nil, "", DotenvFile{Name: file, Data: src})
 }
