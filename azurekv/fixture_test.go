@@ -49,10 +49,7 @@ vaults:
 func TestMain(m *testing.M) {
 	testutil.PoolSigningKeys()
 	testutil.WaitersInParallel(8)
-	for _, v := range []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT",
-		"MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "AZURE_CLIENT_ID"} {
-		os.Unsetenv(v)
-	}
+	testutil.UnsetAzureCredentialEnv()
 	os.Exit(m.Run())
 }
 

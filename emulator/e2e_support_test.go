@@ -77,15 +77,7 @@ func (l *logRecords) records(t *testing.T, msg string) []map[string]any {
 // credential or a managed-identity source, so a test sets exactly its own.
 func clearManagedIdentityEnv(t *testing.T) {
 	t.Helper()
-	for _, v := range []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT",
-		"MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "DEFAULT_IDENTITY_CLIENT_ID",
-		"AZURE_POD_IDENTITY_AUTHORITY_HOST", "AZURE_CLIENT_ID", "AZURE_TENANT_ID",
-		"AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST", "AZURE_CLIENT_SECRET",
-		"AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_USERNAME", "AZURE_PASSWORD",
-		"AZURE_TOKEN_CREDENTIALS", "AZURE_KEYVAULT_URL"} {
-		t.Setenv(v, "") // restores the previous value at cleanup...
-		os.Unsetenv(v)  // ...and the SDKs treat set-but-empty unlike unset
-	}
+	testutil.ClearAzureCredentialEnv(t)
 }
 
 // trustingClient trusts only the CA in caFile, as a Go process started

@@ -16,20 +16,16 @@ import (
 
 	// No 1 s race-detector pause at exit (see the package).
 	_ "github.com/secretkit/secretkit/internal/raceexit"
+	"github.com/secretkit/secretkit/internal/testutil"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
-// clearSourceEnv empties every variable that steers source detection, so a
-// test sees only what it sets (the SDK treats empty as unset).
+// clearSourceEnv unsets every variable that steers source detection, so a
+// test sees only what it sets.
 func clearSourceEnv(t *testing.T) {
 	t.Helper()
-	for _, name := range []string{
-		"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT",
-		"MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "AZURE_CLIENT_ID",
-	} {
-		t.Setenv(name, "")
-	}
+	testutil.ClearAzureCredentialEnv(t)
 	if agent := ArcAgentPath("linux", nil); fileExists(agent) {
 		t.Skipf("the Azure Arc agent %s exists on this machine; detection would not be IMDS", agent)
 	}

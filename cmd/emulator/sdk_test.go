@@ -11,6 +11,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+	"github.com/secretkit/secretkit/internal/testutil"
 )
 
 // TestBinaryServesEveryOperationToTheSDK runs all twelve secret operations
@@ -23,11 +24,9 @@ func TestBinaryServesEveryOperationToTheSDK(t *testing.T) {
 	// one key directory, so that token stays valid, as a token from one
 	// Entra tenant is valid at every vault.
 	p := startBinary(t, sdkKeyDir)
+	testutil.ClearAzureCredentialEnv(t)
 	for _, k := range []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER"} {
 		t.Setenv(k, p.env[k])
-	}
-	for _, k := range []string{"MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "IDENTITY_SERVER_THUMBPRINT", "AZURE_CLIENT_ID"} {
-		t.Setenv(k, "")
 	}
 	opts := azcore.ClientOptions{Transport: p.client}
 	cred, err := azidentity.NewManagedIdentityCredential(&azidentity.ManagedIdentityCredentialOptions{ClientOptions: opts})

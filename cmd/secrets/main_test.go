@@ -20,10 +20,9 @@ import (
 // test, so no test sees the environment change under it.
 func TestMain(m *testing.M) {
 	testutil.PoolSigningKeys()
-	for _, v := range []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT",
-		"MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "AZURE_CLIENT_ID", outputEnv, timeoutEnv} {
-		os.Unsetenv(v)
-	}
+	testutil.UnsetAzureCredentialEnv()
+	os.Unsetenv(outputEnv)
+	os.Unsetenv(timeoutEnv)
 	os.Exit(m.Run())
 }
 

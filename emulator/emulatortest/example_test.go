@@ -21,10 +21,7 @@ import (
 // variables that would select another source before they run.
 func TestMain(m *testing.M) {
 	testutil.PoolSigningKeys()
-	for _, v := range []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT",
-		"MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT"} {
-		os.Unsetenv(v)
-	}
+	testutil.UnsetAzureCredentialEnv()
 	os.Exit(m.Run())
 }
 

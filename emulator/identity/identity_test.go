@@ -119,13 +119,7 @@ func (f *fixture) hitsOn(path string) int {
 // clearManagedIdentityEnv removes every variable the SDKs use to pick a
 // managed-identity source, so each test sets exactly its own.
 func clearManagedIdentityEnv(t *testing.T) {
-	for _, v := range []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT",
-		"MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "DEFAULT_IDENTITY_CLIENT_ID",
-		"AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST",
-		"AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_USERNAME"} {
-		t.Setenv(v, "") // restores the old value at cleanup...
-		os.Unsetenv(v)  // ...but the SDKs treat "set but empty" differently from unset
-	}
+	testutil.ClearAzureCredentialEnv(t)
 }
 
 // getToken runs the real credential for resource and checks that the token

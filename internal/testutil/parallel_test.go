@@ -54,3 +54,18 @@ func TestSetenvRestoresTheEarlierState(t *testing.T) {
 		t.Errorf("after the subtest %s is set; want it unset again", unset)
 	}
 }
+
+func TestClearAzureCredentialEnvUnsetsAndRestores(t *testing.T) {
+	t.Setenv("IDENTITY_ENDPOINT", "http://developer-machine")
+	t.Run("inner", func(t *testing.T) {
+		ClearAzureCredentialEnv(t)
+		for _, v := range AzureCredentialEnv {
+			if _, set := os.LookupEnv(v); set {
+				t.Errorf("%s is still set", v)
+			}
+		}
+	})
+	if v := os.Getenv("IDENTITY_ENDPOINT"); v != "http://developer-machine" {
+		t.Errorf("after the test IDENTITY_ENDPOINT = %q; want the old value back", v)
+	}
+}
