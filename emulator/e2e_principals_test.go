@@ -3,17 +3,13 @@ package emulator_test
 import (
 	"context"
 	"crypto"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secretkit/secretkit/internal/keygen"
 	// No 1 s race-detector pause at exit (see the package).
 	_ "github.com/secretkit/secretkit/internal/raceexit"
 	"github.com/secretkit/secretkit/internal/testutil"
@@ -75,7 +70,7 @@ func certFiles(t *testing.T) (good, foreign, expired string) {
 			{&principalCerts.expired, "ci-old", now.Add(-400 * 24 * time.Hour), now.Add(-35 * 24 * time.Hour)},
 		} {
 			*c.path = filepath.Join(dir, c.name+".pem")
-			if err := writeSelfSigned(*c.path, c.name, c.from, c.til); err != nil {
+			if err := testutil.WriteSelfSignedCert(*c.path, c.name, c.from, c.til); err != nil {
 				principalCerts.generationErr = err
 				return
 			}
@@ -85,26 +80,6 @@ func certFiles(t *testing.T) (good, foreign, expired string) {
 		t.Fatal(principalCerts.generationErr)
 	}
 	return principalCerts.good, principalCerts.foreign, principalCerts.expired
-}
-
-func writeSelfSigned(path, cn string, from, til time.Time) error {
-	key, err := keygen.RSA(2048)
-	if err != nil {
-		return err
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: from, NotAfter: til, KeyUsage: x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return err
-	}
-	out := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})...)
-	return os.WriteFile(path, out, 0o600)
 }
 
 func TestMain(m *testing.M) {

@@ -2,11 +2,6 @@ package jstest
 
 import (
 	"bytes"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,7 +10,7 @@ import (
 	"time"
 
 	"github.com/secretkit/secretkit/emulator/identity"
-	"github.com/secretkit/secretkit/internal/keygen"
+	"github.com/secretkit/secretkit/internal/testutil"
 )
 
 // principalSecret is the client secret of the ci-secret service principal
@@ -38,25 +33,9 @@ func principalCertFile() string {
 		if err != nil {
 			panic(err)
 		}
-		key, err := keygen.RSA(2048)
-		if err != nil {
-			panic(err)
-		}
 		now := time.Now()
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ci-cert"},
-			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(365 * 24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-		if err != nil {
-			panic(err)
-		}
-		keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-		if err != nil {
-			panic(err)
-		}
 		path := filepath.Join(dir, "ci-cert.pem")
-		data := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-			pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})...)
-		if err := os.WriteFile(path, data, 0o600); err != nil {
+		if err := testutil.WriteSelfSignedCert(path, "ci-cert", now.Add(-time.Hour), now.Add(365*24*time.Hour)); err != nil {
 			panic(err)
 		}
 		principalCert.dir, principalCert.path = dir, path
